@@ -1,0 +1,150 @@
+//! One error type for the authorization layer, mapped once to status, JSON body and challenge.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// Why a token is not valid. Each variant has one fixed, short description for clients: it
+/// never repeats the token, a claim value or an upstream error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidToken {
+    /// `Authorization` is not readable text, or appears more than once.
+    #[error("authorization header is malformed")]
+    MalformedHeader,
+    /// Longer than the server accepts.
+    #[error("token is too large")]
+    TooLarge,
+    /// Not three base64url segments, or a header or payload that is not a JSON object.
+    #[error("token is malformed")]
+    Malformed,
+    /// `alg` missing, `none`, `HS*`, or not in `TOKEN_ALGORITHMS`.
+    #[error("algorithm is not accepted")]
+    AlgorithmNotAccepted,
+    /// A `crit` header: no extension is understood.
+    #[error("critical header parameters are not supported")]
+    CriticalHeader,
+    /// `typ` other than `JWT`, `at+jwt` or `application/at+jwt`.
+    #[error("token type is not accepted")]
+    WrongType,
+    /// No `kid` in the header.
+    #[error("token has no key id")]
+    MissingKid,
+    /// The `kid` is not in the issuer's key set.
+    #[error("key id is unknown")]
+    UnknownKid,
+    /// The `kid`'s key does not fit the token's algorithm.
+    #[error("key does not fit the algorithm")]
+    KeyMismatch,
+    /// The signature does not verify.
+    #[error("signature is invalid")]
+    BadSignature,
+    /// `exp` missing.
+    #[error("token has no expiry")]
+    MissingExpiry,
+    /// `exp` is past.
+    #[error("token has expired")]
+    Expired,
+    /// `nbf` is in the future.
+    #[error("token is not yet valid")]
+    NotYetValid,
+    /// `iat` is in the future.
+    #[error("token is issued in the future")]
+    IssuedInFuture,
+    /// `iss` is not the expected issuer.
+    #[error("issuer is not accepted")]
+    WrongIssuer,
+    /// `aud` holds no accepted audience.
+    #[error("audience is not accepted")]
+    WrongAudience,
+    /// `tid` missing or not an allowed tenant.
+    #[error("tenant is not allowed")]
+    TenantNotAllowed,
+    /// A registered claim or a permissions claim of the wrong type.
+    #[error("claims are not usable")]
+    UnusableClaims,
+}
+
+/// An authorization failure, as the client will see it.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization` header, another scheme, or an empty token: 401 without an error code.
+    #[error("requires authentication")]
+    MissingToken,
+    /// A token that is not valid: 401 `invalid_token`.
+    #[error("invalid token: {0}")]
+    InvalidToken(#[from] InvalidToken),
+    /// A valid token without the permission: 403 `insufficient_scope`.
+    #[error("insufficient scope: requires {0}")]
+    InsufficientScope(&'static str),
+    /// The signing keys cannot be had and none is cached for the token: 503.
+    #[error("signing keys unavailable")]
+    KeysUnavailable {
+        /// Sent as `Retry-After`, in whole seconds.
+        retry_after: Duration,
+    },
+}
+
+/// The JSON error body, with its members in the order SPEC shows them.
+#[derive(Serialize)]
+struct ErrorBody {
+    message: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_description: Option<String>,
+}
+
+impl ErrorBody {
+    fn message(message: &'static str) -> Self {
+        Self { message, error: None, error_description: None }
+    }
+}
+
+const REALM: &str = r#"Bearer realm="api""#;
+
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        let body = match self {
+            Self::MissingToken => {
+                response.insert_header((header::WWW_AUTHENTICATE, REALM));
+                ErrorBody::message("Requires authentication")
+            }
+            Self::InvalidToken(reason) => {
+                let challenge = format!(r#"{REALM}, error="invalid_token", error_description="{reason}""#);
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+                ErrorBody {
+                    message: "Bad credentials",
+                    error: Some("invalid_token"),
+                    error_description: Some(reason.to_string()),
+                }
+            }
+            Self::InsufficientScope(permission) => {
+                let challenge = format!(r#"{REALM}, error="insufficient_scope", scope="{permission}""#);
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+                ErrorBody {
+                    message: "Permission denied",
+                    error: Some("insufficient_scope"),
+                    error_description: Some(format!("Requires {permission}")),
+                }
+            }
+            Self::KeysUnavailable { retry_after } => {
+                let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+                ErrorBody::message("Unable to verify credentials")
+            }
+        };
+        response.json(body)
+    }
+}

@@ -1,0 +1,195 @@
+//! Token → verified claims: algorithm, key, signature, then issuer, audience and time.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+use super::algorithm::SigningAlgorithm;
+use super::claims::Claims;
+use super::error::{AuthError, InvalidToken};
+use super::jwks::{ExpectedIssuer, KeyLookupError, KeySet, SignatureError, TENANT_PLACEHOLDER};
+
+/// Tokens longer than this are refused before any parsing (8 KiB; real access tokens are 1–3 KiB).
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// What a valid token must satisfy beyond its signature.
+#[derive(Clone, Debug)]
+pub struct TokenPolicy {
+    /// Accepted `aud` values; a token's `aud` must hold at least one.
+    pub audiences: Vec<String>,
+    /// Accepted header `alg` values.
+    pub algorithms: Vec<SigningAlgorithm>,
+    /// Leeway for `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+    /// Claims whose strings (an array, or one space-delimited string) are granted permissions.
+    pub permission_claims: Vec<String>,
+    /// Tenants accepted from a `{tenantid}` issuer; `None` accepts none.
+    pub allowed_tenants: Option<Vec<String>>,
+}
+
+/// Verifies access tokens against one issuer's cached key set. Built once, shared by all workers.
+pub struct Validator {
+    keys: Arc<KeySet>,
+    policy: TokenPolicy,
+}
+
+/// The three segments of a compact JWS, and the signed part.
+struct Segments<'a> {
+    header: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+    signed: &'a str,
+}
+
+fn split(token: &str) -> Result<Segments<'_>, InvalidToken> {
+    let (signed, signature) = token.rsplit_once('.').ok_or(InvalidToken::Malformed)?;
+    let (header, payload) = signed.split_once('.').ok_or(InvalidToken::Malformed)?;
+    if payload.contains('.') {
+        return Err(InvalidToken::Malformed);
+    }
+    Ok(Segments { header, payload, signature, signed })
+}
+
+/// A base64url (no padding) segment holding a JSON object.
+fn json_object(segment: &str) -> Result<Map<String, Value>, InvalidToken> {
+    let bytes = URL_SAFE_NO_PAD.decode(segment).map_err(|_| InvalidToken::Malformed)?;
+    serde_json::from_slice(&bytes).map_err(|_| InvalidToken::Malformed)
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |now| now.as_secs_f64())
+}
+
+impl Validator {
+    /// A validator for tokens signed by keys from `keys`.
+    pub fn new(keys: Arc<KeySet>, policy: TokenPolicy) -> Self {
+        Self { keys, policy }
+    }
+
+    /// The key set this validator trusts.
+    pub fn key_set(&self) -> &Arc<KeySet> {
+        &self.keys
+    }
+
+    /// Verifies `token` and returns its claims, or says why it is not valid.
+    pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(InvalidToken::TooLarge.into());
+        }
+        let segments = split(token)?;
+        let header = json_object(segments.header)?;
+
+        // The algorithm list comes from configuration; the token only picks from it. `none` and
+        // `HS*` are never on the list, so they are refused here, before any key is looked up.
+        let algorithm = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .and_then(SigningAlgorithm::from_name)
+            .filter(|alg| self.policy.algorithms.contains(alg))
+            .ok_or(InvalidToken::AlgorithmNotAccepted)?;
+        if header.contains_key("crit") {
+            return Err(InvalidToken::CriticalHeader.into());
+        }
+        if let Some(typ) = header.get("typ") {
+            let accepted = typ.as_str().is_some_and(|typ| {
+                ["JWT", "at+jwt", "application/at+jwt"].iter().any(|ok| ok.eq_ignore_ascii_case(typ))
+            });
+            if !accepted {
+                return Err(InvalidToken::WrongType.into());
+            }
+        }
+        // `jku`, `x5u`, `jwk` and `x5c` are deliberately never read: keys come only from the key set.
+        let kid = header
+            .get("kid")
+            .and_then(Value::as_str)
+            .filter(|kid| !kid.is_empty())
+            .ok_or(InvalidToken::MissingKid)?;
+
+        let found = self.keys.key_for(kid).await.map_err(|err| match err {
+            KeyLookupError::UnknownKid => AuthError::InvalidToken(InvalidToken::UnknownKid),
+            KeyLookupError::Unavailable { retry_after } => AuthError::KeysUnavailable { retry_after },
+        })?;
+        let signature = URL_SAFE_NO_PAD.decode(segments.signature).map_err(|_| InvalidToken::Malformed)?;
+        found.key.verify(algorithm, segments.signed.as_bytes(), &signature).map_err(|err| match err {
+            SignatureError::KeyMismatch => InvalidToken::KeyMismatch,
+            SignatureError::Invalid => InvalidToken::BadSignature,
+        })?;
+
+        let claims = json_object(segments.payload)?;
+        let expires_at = self.check_time(&claims)?;
+        self.check_issuer(&claims, &found.issuer)?;
+        self.check_audience(&claims)?;
+        let permissions = self.permissions(&claims)?;
+        Ok(Claims::new(claims, permissions, expires_at))
+    }
+
+    /// Checks `exp` (required), `nbf` and `iat` with the leeway; returns `exp`.
+    fn check_time(&self, claims: &Map<String, Value>) -> Result<f64, InvalidToken> {
+        let now = unix_now();
+        let leeway = self.policy.leeway.as_secs_f64();
+        let number = |name| match claims.get(name) {
+            None => Ok(None),
+            Some(value) => value.as_f64().map(Some).ok_or(InvalidToken::UnusableClaims),
+        };
+        let exp = number("exp")?.ok_or(InvalidToken::MissingExpiry)?;
+        if now >= exp + leeway {
+            return Err(InvalidToken::Expired);
+        }
+        if number("nbf")?.is_some_and(|nbf| nbf > now + leeway) {
+            return Err(InvalidToken::NotYetValid);
+        }
+        if number("iat")?.is_some_and(|iat| iat > now + leeway) {
+            return Err(InvalidToken::IssuedInFuture);
+        }
+        Ok(exp)
+    }
+
+    fn check_issuer(&self, claims: &Map<String, Value>, expected: &ExpectedIssuer) -> Result<(), InvalidToken> {
+        let iss = claims.get("iss").and_then(Value::as_str).ok_or(InvalidToken::WrongIssuer)?;
+        match expected {
+            ExpectedIssuer::Exact(issuer) if iss == issuer => Ok(()),
+            ExpectedIssuer::Exact(_) => Err(InvalidToken::WrongIssuer),
+            ExpectedIssuer::PerTenant(template) => {
+                let tid = claims.get("tid").and_then(Value::as_str).ok_or(InvalidToken::TenantNotAllowed)?;
+                let allowed = self.policy.allowed_tenants.as_ref().is_some_and(|tenants| tenants.iter().any(|t| t == tid));
+                if !allowed {
+                    return Err(InvalidToken::TenantNotAllowed);
+                }
+                if iss == template.replace(TENANT_PLACEHOLDER, tid) { Ok(()) } else { Err(InvalidToken::WrongIssuer) }
+            }
+        }
+    }
+
+    fn check_audience(&self, claims: &Map<String, Value>) -> Result<(), InvalidToken> {
+        let accepted = |aud: &Value| aud.as_str().is_some_and(|aud| self.policy.audiences.iter().any(|ok| ok == aud));
+        let ok = match claims.get("aud") {
+            Some(Value::Array(auds)) => auds.iter().any(accepted),
+            Some(aud) => accepted(aud),
+            None => false,
+        };
+        if ok { Ok(()) } else { Err(InvalidToken::WrongAudience) }
+    }
+
+    /// The union of the strings in the configured permission claims.
+    fn permissions(&self, claims: &Map<String, Value>) -> Result<Vec<String>, InvalidToken> {
+        let mut granted: Vec<String> = Vec::new();
+        for name in &self.policy.permission_claims {
+            match claims.get(name) {
+                None | Some(Value::Null) => {}
+                Some(Value::String(list)) => granted.extend(list.split_whitespace().map(str::to_owned)),
+                Some(Value::Array(items)) => {
+                    for item in items {
+                        granted.push(item.as_str().ok_or(InvalidToken::UnusableClaims)?.to_owned());
+                    }
+                }
+                Some(_) => return Err(InvalidToken::UnusableClaims),
+            }
+        }
+        granted.sort_unstable();
+        granted.dedup();
+        Ok(granted)
+    }
+}

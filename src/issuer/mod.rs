@@ -1,0 +1,271 @@
+//! The embedded local issuer: a small OpenID provider for local mode, for development only.
+//!
+//! It publishes discovery metadata and a key set, and issues client-credentials tokens for two
+//! demo clients. The API trusts it through the very same discovery + key-set path as any issuer.
+
+mod key;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use actix_cors::Cors;
+use actix_web::http::header;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use aws_lc_rs::{digest, rand};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+
+pub use key::{KeyFileError, SigningKey, generate_pem};
+
+use crate::config::LocalIssuerSettings;
+use crate::routes::messages::get_only;
+
+/// The permission the admin client is granted.
+pub const ADMIN_PERMISSION: &str = "read:admin-messages";
+/// Lifetime of issued tokens, in seconds.
+pub const TOKEN_LIFETIME_SECS: u64 = 3600;
+
+/// A client the local issuer knows.
+#[derive(Clone, Debug)]
+pub struct DemoClient {
+    /// `demo-client` or `demo-admin`.
+    pub id: &'static str,
+    /// Its secret (`LOCAL_CLIENT_SECRET` / `LOCAL_ADMIN_SECRET`).
+    pub secret: String,
+    /// Permissions put in its tokens.
+    pub permissions: Vec<&'static str>,
+}
+
+/// The two demo clients, with their configured secrets.
+pub fn demo_clients(settings: &LocalIssuerSettings) -> Vec<DemoClient> {
+    vec![
+        DemoClient { id: "demo-client", secret: settings.client_secret.clone(), permissions: vec![] },
+        DemoClient { id: "demo-admin", secret: settings.admin_secret.clone(), permissions: vec![ADMIN_PERMISSION] },
+    ]
+}
+
+/// Everything the issuer's handlers share.
+pub struct IssuerState {
+    issuer: String,
+    audience: String,
+    key: SigningKey,
+    clients: Vec<DemoClient>,
+}
+
+impl IssuerState {
+    /// An issuer at `issuer` (e.g. `http://127.0.0.1:6061/`) minting tokens for `audience`.
+    pub fn new(issuer: String, audience: String, key: SigningKey, clients: Vec<DemoClient>) -> Self {
+        Self { issuer, audience, key, clients }
+    }
+
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+}
+
+/// The issuer's HTTP server on an already bound listener (127.0.0.1 only).
+pub fn server(
+    listener: TcpListener,
+    state: IssuerState,
+    client_origin: &str,
+) -> std::io::Result<actix_web::dev::Server> {
+    let state = web::Data::new(state);
+    let origin = client_origin.to_owned();
+    let server = HttpServer::new(move || {
+        // The browser demo asks for tokens across origins, so the token endpoint allows its origin.
+        let cors = Cors::default()
+            .allowed_origin(&origin)
+            .allowed_methods(["GET", "POST"])
+            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(86_400)
+            .block_on_origin_mismatch(false);
+        App::new()
+            .app_data(state.clone())
+            .wrap(cors)
+            .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
+            .service(get_only("/.well-known/openid-configuration", metadata))
+            .service(get_only("/.well-known/jwks.json", jwks))
+            .service(
+                web::resource("/oauth/token")
+                    .route(web::post().to(token))
+                    .default_service(web::to(|| async { HttpResponse::MethodNotAllowed().insert_header(("Allow", "POST")).finish() })),
+            )
+            .default_service(web::to(HttpResponse::NotFound))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn metadata(state: web::Data<IssuerState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "issuer": state.issuer,
+        "jwks_uri": state.endpoint(".well-known/jwks.json"),
+        "token_endpoint": state.endpoint("oauth/token"),
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": [ADMIN_PERMISSION],
+    }))
+}
+
+async fn jwks(state: web::Data<IssuerState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "keys": [state.key.public_jwk()] }))
+}
+
+/// An RFC 6749 section 5.2 error.
+fn oauth_error(status: actix_web::http::StatusCode, error: &str, description: &str) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    if status == actix_web::http::StatusCode::UNAUTHORIZED {
+        response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="local-issuer""#));
+    }
+    response.json(json!({ "error": error, "error_description": description }))
+}
+
+fn invalid_client() -> HttpResponse {
+    oauth_error(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
+}
+
+fn invalid_request(description: &str) -> HttpResponse {
+    oauth_error(actix_web::http::StatusCode::BAD_REQUEST, "invalid_request", description)
+}
+
+/// The request parameters, from a form or a JSON object of strings.
+fn parameters(request: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, HttpResponse> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match media_type.as_str() {
+        "application/x-www-form-urlencoded" => {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(body).map_err(|_| invalid_request("the form body is malformed"))?;
+            let mut parameters = HashMap::new();
+            for (name, value) in pairs {
+                if parameters.insert(name, value).is_some() {
+                    return Err(invalid_request("a parameter is repeated"));
+                }
+            }
+            Ok(parameters)
+        }
+        "application/json" => {
+            let object: serde_json::Map<String, Value> =
+                serde_json::from_slice(body).map_err(|_| invalid_request("the JSON body is malformed"))?;
+            object
+                .into_iter()
+                .map(|(name, value)| match value {
+                    Value::String(value) => Ok((name, value)),
+                    _ => Err(invalid_request("every parameter must be a string")),
+                })
+                .collect()
+        }
+        _ => Err(invalid_request("send application/x-www-form-urlencoded or application/json")),
+    }
+}
+
+/// Client id and secret from `Authorization: Basic` (RFC 6749 2.3.1: form-encoded, then base64).
+fn basic_credentials(request: &HttpRequest) -> Result<Option<(String, String)>, HttpResponse> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || invalid_request("the Authorization header is malformed");
+    let value = value.to_str().map_err(|_| bad())?;
+    let (scheme, encoded) = value.trim().split_once(' ').ok_or_else(bad)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(invalid_request("client authentication must use the Basic scheme"));
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    let unescape = |text: &str| {
+        percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8().map(|text| text.into_owned())
+    };
+    Ok(Some((unescape(id).map_err(|_| bad())?, unescape(secret).map_err(|_| bad())?)))
+}
+
+/// Compares secrets in time independent of where they differ: both are hashed first, so the
+/// comparison sees equal-length digests, and those are compared in constant time.
+fn secrets_match(given: &str, expected: &str) -> bool {
+    let given = digest::digest(&digest::SHA256, given.as_bytes());
+    let expected = digest::digest(&digest::SHA256, expected.as_bytes());
+    #[allow(deprecated)]
+    aws_lc_rs::constant_time::verify_slices_are_equal(given.as_ref(), expected.as_ref()).is_ok()
+}
+
+/// `POST /oauth/token`: the client-credentials grant (RFC 6749 section 4.4).
+async fn token(request: HttpRequest, body: web::Bytes, state: web::Data<IssuerState>) -> HttpResponse {
+    let mut parameters = match parameters(&request, &body) {
+        Ok(parameters) => parameters,
+        Err(response) => return response,
+    };
+    let basic = match basic_credentials(&request) {
+        Ok(basic) => basic,
+        Err(response) => return response,
+    };
+    match parameters.get("grant_type").map(String::as_str) {
+        None => return invalid_request("grant_type is required"),
+        Some("client_credentials") => {}
+        Some(_) => {
+            return oauth_error(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "only client_credentials is supported",
+            );
+        }
+    }
+    let (body_id, body_secret) = (parameters.remove("client_id"), parameters.remove("client_secret"));
+    let (id, secret) = match (basic, body_id, body_secret) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return invalid_request("use one client authentication method, not two");
+        }
+        (Some(basic), None, None) => basic,
+        (None, Some(id), Some(secret)) => (id, secret),
+        _ => return invalid_client(),
+    };
+    let client = state.clients.iter().find(|client| client.id == id);
+    let Some(client) = client.filter(|client| secrets_match(&secret, &client.secret)) else {
+        return invalid_client();
+    };
+    if parameters.get("audience").is_some_and(|audience| *audience != state.audience) {
+        return invalid_request("unknown audience");
+    }
+
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |now| now.as_secs());
+    let scope = client.permissions.join(" ");
+    let claims = json!({
+        "iss": state.issuer,
+        "sub": format!("{}@clients", client.id),
+        "aud": state.audience,
+        "azp": client.id,
+        "iat": now,
+        "exp": now + TOKEN_LIFETIME_SECS,
+        "jti": token_id(),
+        "permissions": client.permissions,
+        "scope": scope,
+        "gty": "client-credentials",
+    });
+    match state.key.sign(&claims) {
+        Ok(access_token) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"))
+            .json(json!({
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": TOKEN_LIFETIME_SECS,
+                "scope": scope,
+            })),
+        Err(err) => {
+            log::error!("local issuer could not sign a token: {err}");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// 128 random bits for `jti`.
+fn token_id() -> String {
+    let bytes: [u8; 16] = rand::generate(&rand::SystemRandom::new()).map(|random| random.expose()).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(bytes)
+}

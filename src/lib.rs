@@ -1,0 +1,9 @@
+//! hello-api: the Hello World API behind JWT access tokens.
+
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod issuer;
+pub mod middleware;
+pub mod routes;
+pub mod startup;

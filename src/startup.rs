@@ -1,0 +1,265 @@
+//! Builds the application from settings: binds the listeners, starts the local issuer in local
+//! mode, builds the shared key set and validator once, and serves.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use url::Url;
+
+use crate::auth::{KeySet, KeySource, RefreshPolicy, TokenPolicy, Validator};
+use crate::config::{IssuerSource, Settings, is_loopback};
+use crate::demo::{DemoClientConfig, DemoConfig};
+use crate::issuer::{self, IssuerState, KeyFileError, SigningKey};
+use crate::routes;
+
+/// A start-up failure other than configuration, printed as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A listener could not be bound.
+    #[error("{variable}: cannot listen on {address}: {source}")]
+    Bind {
+        /// The variable that chose the address.
+        variable: &'static str,
+        /// `host:port`.
+        address: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The local issuer's key file is unusable.
+    #[error("LOCAL_ISSUER_KEY_FILE: {0}")]
+    KeyFile(#[from] KeyFileError),
+    /// The HTTP client could not be built (no TLS roots, …).
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(#[from] reqwest::Error),
+    /// A server could not be started on its listener.
+    #[error("cannot start serving: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// The running servers: the API, and in local mode the local issuer and the browser demo.
+pub struct Application {
+    port: u16,
+    api_url: String,
+    api: Server,
+    local_issuer: Option<(String, Server)>,
+    demo: Option<(String, Server)>,
+    key_set: Arc<KeySet>,
+    curl_hint: Option<String>,
+}
+
+fn bind(variable: &'static str, host: &str, port: u16) -> Result<TcpListener, StartupError> {
+    let address = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+    TcpListener::bind(address.as_str()).map_err(|source| StartupError::Bind { variable, address, source })
+}
+
+/// How a browser on this machine reaches a server bound to `host:port`.
+fn browser_url(host: &str, port: u16) -> String {
+    match host.parse::<IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => format!("http://localhost:{port}"),
+        Ok(IpAddr::V6(ip)) => format!("http://[{ip}]:{port}"),
+        _ => format!("http://{host}:{port}"),
+    }
+}
+
+impl Application {
+    /// Binds every listener (port 0 picks a free one), starts the key-set fetch in the
+    /// background, and builds the servers. Must be called within the runtime that will run them.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let api_listener = bind("PORT", &settings.host, settings.port)?;
+        let port = api_listener.local_addr()?.port();
+        let api_url = browser_url(&settings.host, port);
+
+        // The demo is served at CLIENT_ORIGIN_URL; with port 0 the bound port becomes the origin.
+        let mut client_origin = settings.client_origin.clone();
+        let demo_listeners = match Url::parse(&client_origin) {
+            Ok(origin) if settings.serve_demo && origin.scheme() == "http" && is_loopback(&origin) => {
+                let listeners = bind_demo(&origin)?;
+                let bound = listeners[0].local_addr()?.port();
+                let mut origin = origin;
+                let _ = origin.set_port(Some(bound));
+                client_origin = origin.origin().ascii_serialization();
+                listeners
+            }
+            Ok(_) if settings.serve_demo => {
+                log::warn!("SERVE_DEMO: the demo is served only at a loopback http CLIENT_ORIGIN_URL; not serving it");
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+
+        let mut local_issuer = None;
+        let source = match &settings.issuer {
+            IssuerSource::Local => {
+                let listener = bind("LOCAL_ISSUER_PORT", "127.0.0.1", settings.local.port)?;
+                let issuer_url = format!("http://127.0.0.1:{}/", listener.local_addr()?.port());
+                let key = SigningKey::load_or_create(&settings.local.key_file)?;
+                let clients = issuer::demo_clients(&settings.local);
+                let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients);
+                local_issuer = Some((issuer_url.clone(), issuer::server(listener, state, &client_origin)?));
+                let metadata_url = Url::parse(&issuer_url).map(|url| crate::config::metadata_url(&url));
+                KeySource::Discovery { metadata_url: metadata_url.expect("the local issuer URL is valid") }
+            }
+            IssuerSource::Fixed { issuer, jwks_uri } => KeySource::Fixed { issuer: issuer.clone(), jwks_uri: jwks_uri.clone() },
+            IssuerSource::Discovery { metadata_url } => KeySource::Discovery { metadata_url: metadata_url.clone() },
+        };
+
+        let policy = RefreshPolicy {
+            fresh_for: settings.jwks_fresh_for,
+            cooldown: settings.jwks_cooldown,
+            retry: settings.jwks_retry,
+        };
+        let key_set = KeySet::new(source, KeySet::http_client()?, settings.algorithms.clone(), policy);
+        key_set.start();
+        let validator = web::Data::new(Validator::new(
+            Arc::clone(&key_set),
+            TokenPolicy {
+                audiences: settings.audiences.clone(),
+                algorithms: settings.algorithms.clone(),
+                leeway: settings.clock_skew,
+                permission_claims: settings.permission_claims.clone(),
+                allowed_tenants: settings.allowed_tenants.clone(),
+            },
+        ));
+        let api = api_server(api_listener, validator, &client_origin)?;
+
+        let issuer_url = local_issuer.as_ref().map(|(url, _)| url.clone());
+        let curl_hint = issuer_url.as_ref().map(|issuer| curl_hint(&api_url, issuer, &settings));
+        let demo = if demo_listeners.is_empty() {
+            None
+        } else {
+            let config = demo_config(&settings, &api_url, issuer_url.as_deref());
+            Some((client_origin, crate::demo::server(demo_listeners, config)?))
+        };
+        Ok(Self { port, api_url, api, local_issuer, demo, key_set, curl_hint })
+    }
+
+    /// The API's bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The API's base URL, e.g. `http://127.0.0.1:6060`.
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    /// The local issuer's URL (`http://127.0.0.1:{port}/`), in local mode.
+    pub fn local_issuer_url(&self) -> Option<&str> {
+        self.local_issuer.as_ref().map(|(url, _)| url.as_str())
+    }
+
+    /// The browser demo's origin, when it is served.
+    pub fn demo_origin(&self) -> Option<&str> {
+        self.demo.as_ref().map(|(origin, _)| origin.as_str())
+    }
+
+    /// The shared key set.
+    pub fn key_set(&self) -> &Arc<KeySet> {
+        &self.key_set
+    }
+
+    /// Logs where everything listens, and in local mode how to try it.
+    pub fn announce(&self) {
+        log::info!("hello-api listening on {}", self.api_url);
+        if let Some(issuer) = self.local_issuer_url() {
+            log::warn!("local mode: the embedded issuer at {issuer} is for development only; configure AUTH0_DOMAIN or ISSUER_BASE_URL for anything else");
+        }
+        if let Some(origin) = self.demo_origin() {
+            log::info!("browser demo at {origin}");
+        }
+        if let Some(curl) = &self.curl_hint {
+            println!("\nTry the admin message with a token from the local issuer:\n\n  {curl}\n");
+        }
+    }
+
+    /// Serves until every server stops (SIGTERM or Ctrl-C stop them gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let optional = |server: Option<(String, Server)>| async move {
+            match server {
+                Some((_, server)) => server.await,
+                None => Ok(()),
+            }
+        };
+        tokio::try_join!(self.api, optional(self.local_issuer), optional(self.demo))?;
+        Ok(())
+    }
+}
+
+/// Binds the demo's origin: `localhost` means both 127.0.0.1 and, when available, [::1].
+fn bind_demo(origin: &Url) -> Result<Vec<TcpListener>, StartupError> {
+    let port = origin.port_or_known_default().unwrap_or(80);
+    let host = match origin.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    let first = bind("CLIENT_ORIGIN_URL", &host.to_string(), port)?;
+    let mut listeners = vec![first];
+    if matches!(origin.host(), Some(url::Host::Domain(_))) {
+        let bound = listeners[0].local_addr()?.port();
+        if let Ok(v6) = TcpListener::bind((Ipv6Addr::LOCALHOST, bound)) {
+            listeners.push(v6);
+        }
+    }
+    Ok(listeners)
+}
+
+fn demo_config(settings: &Settings, api_url: &str, issuer_url: Option<&str>) -> DemoConfig {
+    let clients = if issuer_url.is_some() {
+        issuer::demo_clients(&settings.local)
+            .into_iter()
+            .map(|client| DemoClientConfig {
+                id: client.id.to_owned(),
+                secret: client.secret,
+                permissions: client.permissions.into_iter().map(str::to_owned).collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    DemoConfig {
+        api_server_url: api_url.to_owned(),
+        issuer_url: issuer_url.map(str::to_owned),
+        token_endpoint: issuer_url.map(|issuer| format!("{issuer}oauth/token")),
+        audience: settings.audiences[0].clone(),
+        clients,
+    }
+}
+
+/// A ready-to-paste shell line that gets an admin token and calls the admin route. The secret
+/// is printed only when it is the documented demo default.
+fn curl_hint(api_url: &str, issuer_url: &str, settings: &Settings) -> String {
+    let secret = if settings.local.admin_secret == "demo-admin-secret" { "demo-admin-secret" } else { "$LOCAL_ADMIN_SECRET" };
+    format!(
+        r#"curl -s {api_url}/api/messages/admin -H "Authorization: Bearer $(curl -s {issuer_url}oauth/token -d grant_type=client_credentials -d client_id=demo-admin -d client_secret={secret} | sed -E 's/.*"access_token":"([^"]+)".*/\1/')""#
+    )
+}
+
+/// The API server: the three routes, CORS for the one allowed origin, JSON 404s, and the
+/// security headers and access log of [`crate::middleware::finish`] around everything.
+fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_origin: &str) -> std::io::Result<Server> {
+    let origin = client_origin.to_owned();
+    let server = HttpServer::new(move || {
+        let cors = Cors::default()
+            .allowed_origin(&origin)
+            .allowed_methods(["GET"])
+            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(86_400)
+            // Other origins are served without CORS headers (so the browser withholds the
+            // answer); only their preflights are refused.
+            .block_on_origin_mismatch(false);
+        App::new()
+            .app_data(validator.clone())
+            .wrap(cors)
+            .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
+            .configure(routes::messages::configure)
+            .default_service(web::to(HttpResponse::NotFound))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
