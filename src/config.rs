@@ -289,6 +289,13 @@ impl Raw {
                 format!("only one issuer may be configured, but {} are set", chosen.join(" and ")),
             ));
         }
+        let tenants_apply = self.issuer_base_url.is_some() || entra;
+        if self.azure_allowed_tenants.is_some() && !tenants_apply {
+            return Err(ConfigError::new(
+                "AZURE_ALLOWED_TENANTS",
+                "applies only with AZURE_TENANT_ID=common or organizations, or with ISSUER_BASE_URL",
+            ));
+        }
         if let Some(domain) = &self.auth0_domain {
             let base = issuer_url("AUTH0_DOMAIN", domain)?;
             let issuer = format!("{}/", base.as_str().trim_end_matches('/'));
@@ -297,16 +304,16 @@ impl Raw {
         }
         if let Some(url) = &self.issuer_base_url {
             let metadata_url = metadata_url(&issuer_url("ISSUER_BASE_URL", url)?);
-            return Ok(Some(Preset::generic(IssuerSource::Discovery { metadata_url })));
+            let mut preset = Preset::generic(IssuerSource::Discovery { metadata_url });
+            preset.allowed_tenants =
+                self.azure_allowed_tenants.as_deref().map(|value| list("AZURE_ALLOWED_TENANTS", value)).transpose()?;
+            return Ok(Some(preset));
         }
         if entra {
             return self.entra().map(Some);
         }
         if b2c {
             return self.b2c().map(Some);
-        }
-        if self.azure_allowed_tenants.is_some() {
-            return Err(ConfigError::new("AZURE_ALLOWED_TENANTS", "needs AZURE_TENANT_ID=common or organizations"));
         }
         Ok(None)
     }
@@ -328,7 +335,7 @@ impl Raw {
             (Some(_), false) => {
                 return Err(ConfigError::new(
                     "AZURE_ALLOWED_TENANTS",
-                    "applies only when AZURE_TENANT_ID is common or organizations",
+                    format!("applies only when AZURE_TENANT_ID is common or organizations, not {tenant}"),
                 ));
             }
             (None, false) => None,
@@ -350,7 +357,8 @@ impl Raw {
             Some(host) => issuer_url("AZURE_B2C_AUTHORITY_HOST", host)?,
             None => issuer_url("AZURE_B2C_TENANT_NAME", &format!("https://{name}.b2clogin.com"))?,
         };
-        let metadata_url = join(&host, &format!("{name}.onmicrosoft.com/{policy}/v2.0/.well-known/openid-configuration"));
+        let metadata_url =
+            join(&host, &format!("{name}.onmicrosoft.com/{policy}/v2.0/.well-known/openid-configuration"));
         Ok(Preset {
             source: IssuerSource::Discovery { metadata_url },
             audiences: Some(vec![app]),
@@ -420,7 +428,9 @@ pub fn check_transport(url: &Url) -> Result<(), String> {
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
         "http" if is_loopback(url) => Ok(()),
-        "http" => Err(format!("{url} must use https (plain http is allowed only for localhost, 127.0.0.0/8 and [::1])")),
+        "http" => {
+            Err(format!("{url} must use https (plain http is allowed only for localhost, 127.0.0.0/8 and [::1])"))
+        }
         _ => Err(format!("{url} is not an https URL")),
     }
 }
@@ -441,11 +451,7 @@ pub fn issuer_url(variable: &str, value: &str) -> Result<Url, ConfigError> {
 /// `{base}/.well-known/openid-configuration`, unless `base` already ends so.
 pub fn metadata_url(base: &Url) -> Url {
     const WELL_KNOWN: &str = ".well-known/openid-configuration";
-    if base.path().trim_end_matches('/').ends_with(WELL_KNOWN) {
-        base.clone()
-    } else {
-        join(base, WELL_KNOWN)
-    }
+    if base.path().trim_end_matches('/').ends_with(WELL_KNOWN) { base.clone() } else { join(base, WELL_KNOWN) }
 }
 
 /// Appends `path` to `base`'s path, with exactly one `/` between them.
@@ -485,9 +491,9 @@ fn is_hostname(value: &str) -> bool {
 fn port_var(variable: &str, value: Option<&str>, default: u16) -> Result<u16, ConfigError> {
     match value.map(str::trim) {
         None => Ok(default),
-        Some(value) => value
-            .parse()
-            .map_err(|_| ConfigError::new(variable, format!("{value:?} is not a port number (0-65535)"))),
+        Some(value) => {
+            value.parse().map_err(|_| ConfigError::new(variable, format!("{value:?} is not a port number (0-65535)")))
+        }
     }
 }
 
@@ -507,11 +513,11 @@ fn seconds(variable: &str, value: Option<&str>, default: u64, least: u64) -> Res
 fn count(variable: &str, value: Option<&str>, default: usize) -> Result<usize, ConfigError> {
     match value.map(str::trim) {
         None => Ok(default),
-        Some(value) => value
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n <= 10_000_000)
-            .ok_or_else(|| ConfigError::new(variable, format!("{value:?} is not a whole number from 0 to 10000000"))),
+        Some(value) => {
+            value.parse::<usize>().ok().filter(|&n| n <= 10_000_000).ok_or_else(|| {
+                ConfigError::new(variable, format!("{value:?} is not a whole number from 0 to 10000000"))
+            })
+        }
     }
 }
 
@@ -601,7 +607,11 @@ mod tests {
 
     #[test]
     fn issuer_base_url_gets_the_discovery_path_once() {
-        for base in ["https://id.example.com/realm", "https://id.example.com/realm/", "https://id.example.com/realm/.well-known/openid-configuration"] {
+        for base in [
+            "https://id.example.com/realm",
+            "https://id.example.com/realm/",
+            "https://id.example.com/realm/.well-known/openid-configuration",
+        ] {
             let s = settings(&[("ISSUER_BASE_URL", base), ("AUDIENCE", "a")]).unwrap();
             let expected = Url::parse("https://id.example.com/realm/.well-known/openid-configuration").unwrap();
             assert_eq!(s.issuer, IssuerSource::Discovery { metadata_url: expected }, "{base}");
@@ -628,7 +638,10 @@ mod tests {
             (&[("CLIENT_ORIGIN_URL", "localhost:4040/app")], "CLIENT_ORIGIN_URL"),
             (&[("CLIENT_ORIGIN_URL", "http://localhost:4040/app")], "CLIENT_ORIGIN_URL"),
             (&[("AUTH0_DOMAIN", "tenant.auth0.com")], "AUTH0_AUDIENCE"),
-            (&[("AUTH0_DOMAIN", "a.com"), ("ISSUER_BASE_URL", "https://b.com"), ("AUDIENCE", "x")], "AUTH0_DOMAIN, ISSUER_BASE_URL"),
+            (
+                &[("AUTH0_DOMAIN", "a.com"), ("ISSUER_BASE_URL", "https://b.com"), ("AUDIENCE", "x")],
+                "AUTH0_DOMAIN, ISSUER_BASE_URL",
+            ),
             (&[("TOKEN_ALGORITHMS", "RS256,HS256")], "TOKEN_ALGORITHMS"),
             (&[("TOKEN_ALGORITHMS", "none")], "TOKEN_ALGORITHMS"),
             (&[("TOKEN_ALGORITHMS", "RS256,,ES256")], "TOKEN_ALGORITHMS"),
@@ -638,7 +651,10 @@ mod tests {
             (&[("AUDIENCE", "a"), ("AUTH0_AUDIENCE", "b")], "AUTH0_AUDIENCE, AUDIENCE"),
             (&[("AZURE_TENANT_ID", "common"), ("AZURE_APP_CLIENT_ID", "app")], "AZURE_ALLOWED_TENANTS"),
             (&[("AZURE_TENANT_ID", "t")], "AZURE_APP_CLIENT_ID"),
-            (&[("AZURE_TENANT_ID", "t"), ("AZURE_APP_CLIENT_ID", "a"), ("AUTH0_DOMAIN", "x.com")], "AUTH0_DOMAIN, AZURE_TENANT_ID"),
+            (
+                &[("AZURE_TENANT_ID", "t"), ("AZURE_APP_CLIENT_ID", "a"), ("AUTH0_DOMAIN", "x.com")],
+                "AUTH0_DOMAIN, AZURE_TENANT_ID",
+            ),
             (&[("LOCAL_ISSUER_PORT", "x")], "LOCAL_ISSUER_PORT"),
             (&[("SERVE_DEMO", "maybe")], "SERVE_DEMO"),
         ];
@@ -662,8 +678,16 @@ mod tests {
         assert_eq!(s.audiences, ["api://app-1", "app-1"]);
         assert_eq!(s.permission_claims, ["roles"]);
 
-        let s = settings(&[("AZURE_B2C_TENANT_NAME", "contoso"), ("AZURE_B2C_POLICY", "B2C_1_signin"), ("AZURE_APP_CLIENT_ID", "app")]).unwrap();
-        let url = Url::parse("https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin/v2.0/.well-known/openid-configuration").unwrap();
+        let s = settings(&[
+            ("AZURE_B2C_TENANT_NAME", "contoso"),
+            ("AZURE_B2C_POLICY", "B2C_1_signin"),
+            ("AZURE_APP_CLIENT_ID", "app"),
+        ])
+        .unwrap();
+        let url = Url::parse(
+            "https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin/v2.0/.well-known/openid-configuration",
+        )
+        .unwrap();
         assert_eq!(s.issuer, IssuerSource::Discovery { metadata_url: url });
         assert_eq!(s.audiences, ["app"]);
     }

@@ -72,7 +72,10 @@ pub fn server(listeners: Vec<TcpListener>, config: DemoConfig) -> std::io::Resul
             .route("/index.html", web::get().to(|| async { file("text/html; charset=utf-8", INDEX_HTML) }))
             .route("/app.js", web::get().to(|| async { file("text/javascript; charset=utf-8", APP_JS) }))
             .route("/style.css", web::get().to(|| async { file("text/css; charset=utf-8", STYLE_CSS) }))
-            .route("/config.json", web::get().to(|config: web::Data<DemoConfig>| async move { HttpResponse::Ok().json(config.get_ref()) }))
+            .route(
+                "/config.json",
+                web::get().to(|config: web::Data<DemoConfig>| async move { HttpResponse::Ok().json(config.get_ref()) }),
+            )
             // Browsers ask for it unprompted; "no content" keeps their consoles free of 404s.
             .route("/favicon.ico", web::get().to(HttpResponse::NoContent))
             .default_service(web::to(HttpResponse::NotFound))

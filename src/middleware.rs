@@ -3,12 +3,12 @@
 
 use std::time::Instant;
 
+use actix_web::HttpResponse;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::error::InternalError;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::HttpResponse;
 
 /// The headers SPEC "Headers on every response" lists, in order.
 pub const SECURITY_HEADERS: [(&str, &str); 9] = [

@@ -103,7 +103,9 @@ impl Application {
                 let metadata_url = Url::parse(&issuer_url).map(|url| crate::config::metadata_url(&url));
                 KeySource::Discovery { metadata_url: metadata_url.expect("the local issuer URL is valid") }
             }
-            IssuerSource::Fixed { issuer, jwks_uri } => KeySource::Fixed { issuer: issuer.clone(), jwks_uri: jwks_uri.clone() },
+            IssuerSource::Fixed { issuer, jwks_uri } => {
+                KeySource::Fixed { issuer: issuer.clone(), jwks_uri: jwks_uri.clone() }
+            }
             IssuerSource::Discovery { metadata_url } => KeySource::Discovery { metadata_url: metadata_url.clone() },
         };
 
@@ -166,7 +168,9 @@ impl Application {
     pub fn announce(&self) {
         log::info!("hello-api listening on {}", self.api_url);
         if let Some(issuer) = self.local_issuer_url() {
-            log::warn!("local mode: the embedded issuer at {issuer} is for development only; configure AUTH0_DOMAIN or ISSUER_BASE_URL for anything else");
+            log::warn!(
+                "local mode: the embedded issuer at {issuer} is for development only; configure AUTH0_DOMAIN or ISSUER_BASE_URL for anything else"
+            );
         }
         if let Some(origin) = self.demo_origin() {
             log::info!("browser demo at {origin}");
@@ -233,7 +237,8 @@ fn demo_config(settings: &Settings, api_url: &str, issuer_url: Option<&str>) -> 
 /// A ready-to-paste shell line that gets an admin token and calls the admin route. The secret
 /// is printed only when it is the documented demo default.
 fn curl_hint(api_url: &str, issuer_url: &str, settings: &Settings) -> String {
-    let secret = if settings.local.admin_secret == "demo-admin-secret" { "demo-admin-secret" } else { "$LOCAL_ADMIN_SECRET" };
+    let secret =
+        if settings.local.admin_secret == "demo-admin-secret" { "demo-admin-secret" } else { "$LOCAL_ADMIN_SECRET" };
     format!(
         r#"curl -s {api_url}/api/messages/admin -H "Authorization: Bearer $(curl -s {issuer_url}oauth/token -d grant_type=client_credentials -d client_id=demo-admin -d client_secret={secret} | sed -E 's/.*"access_token":"([^"]+)".*/\1/')""#
     )

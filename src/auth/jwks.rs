@@ -115,11 +115,7 @@ impl VerifyingKey {
 
     /// Checks `signature` over `message` with `algorithm`.
     pub fn verify(&self, algorithm: SigningAlgorithm, message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
-        let (_, key) = self
-            .verifiers
-            .iter()
-            .find(|(alg, _)| *alg == algorithm)
-            .ok_or(SignatureError::KeyMismatch)?;
+        let (_, key) = self.verifiers.iter().find(|(alg, _)| *alg == algorithm).ok_or(SignatureError::KeyMismatch)?;
         key.verify_sig(message, signature).map_err(|_| SignatureError::Invalid)
     }
 }
@@ -269,13 +265,11 @@ impl KeySet {
             let state = self.read();
             (state.loaded.clone(), state.attempts)
         };
-        if let Some(loaded) = &loaded {
-            if let Some(key) = loaded.keys.get(kid) {
-                if loaded.loaded_at.elapsed() >= self.policy.fresh_for {
-                    self.refresh_in_background();
-                }
-                return Ok(FoundKey { key: Arc::clone(key), issuer: Arc::clone(&loaded.issuer) });
+        if let Some((loaded, key)) = loaded.as_ref().and_then(|loaded| Some((loaded, loaded.keys.get(kid)?))) {
+            if loaded.loaded_at.elapsed() >= self.policy.fresh_for {
+                self.refresh_in_background();
             }
+            return Ok(FoundKey { key: Arc::clone(key), issuer: Arc::clone(&loaded.issuer) });
         }
 
         let reason = if loaded.is_some() { Reason::UnknownKid } else { Reason::Initial };
@@ -290,9 +284,8 @@ impl KeySet {
                 return Err(KeyLookupError::UnknownKid);
             }
         }
-        let retry_after = state
-            .last_failure
-            .map_or(self.policy.retry, |failed| self.policy.retry.saturating_sub(failed.elapsed()));
+        let retry_after =
+            state.last_failure.map_or(self.policy.retry, |failed| self.policy.retry.saturating_sub(failed.elapsed()));
         Err(KeyLookupError::Unavailable { retry_after: retry_after.max(Duration::from_secs(1)) })
     }
 
@@ -311,7 +304,8 @@ impl KeySet {
         match reason {
             Reason::Initial => state.loaded.is_none() && !within(state.last_failure, self.policy.retry),
             Reason::Stale => {
-                let stale = state.loaded.as_ref().is_none_or(|loaded| loaded.loaded_at.elapsed() >= self.policy.fresh_for);
+                let stale =
+                    state.loaded.as_ref().is_none_or(|loaded| loaded.loaded_at.elapsed() >= self.policy.fresh_for);
                 stale && !within(state.last_failure, self.policy.retry)
             }
             Reason::UnknownKid => {
@@ -339,10 +333,10 @@ impl KeySet {
         if !self.may_fetch(Reason::Stale) {
             return;
         }
-        if let Ok(guard) = Arc::clone(&self.fetching).try_lock_owned() {
-            if self.may_fetch(Reason::Stale) {
-                self.runtime.spawn(Arc::clone(self).fetch(Reason::Stale, guard));
-            }
+        if let Ok(guard) = Arc::clone(&self.fetching).try_lock_owned()
+            && self.may_fetch(Reason::Stale)
+        {
+            self.runtime.spawn(Arc::clone(self).fetch(Reason::Stale, guard));
         }
     }
 
@@ -440,7 +434,8 @@ pub fn parse_metadata(metadata: &Value) -> Result<(ExpectedIssuer, Url), FetchEr
     let field = |name| metadata.get(name).and_then(Value::as_str).filter(|value| !value.is_empty());
     let issuer = field("issuer").ok_or(FetchError::BadDocument("OpenID metadata document (no issuer)"))?;
     let jwks_uri = field("jwks_uri").ok_or(FetchError::BadDocument("OpenID metadata document (no jwks_uri)"))?;
-    let jwks_uri = Url::parse(jwks_uri).map_err(|_| FetchError::BadDocument("OpenID metadata document (bad jwks_uri)"))?;
+    let jwks_uri =
+        Url::parse(jwks_uri).map_err(|_| FetchError::BadDocument("OpenID metadata document (bad jwks_uri)"))?;
     check_transport(&jwks_uri).map_err(|problem| FetchError::Insecure(format!("jwks_uri {problem}")))?;
     Ok((ExpectedIssuer::from_metadata(issuer.to_owned()), jwks_uri))
 }
@@ -451,10 +446,8 @@ pub fn parse_key_set(
     document: &Value,
     algorithms: &[SigningAlgorithm],
 ) -> Result<HashMap<String, Arc<VerifyingKey>>, FetchError> {
-    let entries = document
-        .get("keys")
-        .and_then(Value::as_array)
-        .ok_or(FetchError::BadDocument("key set (no keys array)"))?;
+    let entries =
+        document.get("keys").and_then(Value::as_array).ok_or(FetchError::BadDocument("key set (no keys array)"))?;
     let mut keys = HashMap::new();
     let mut skipped = 0;
     for entry in entries {
@@ -508,7 +501,8 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
     };
 
     let mut verifiers = Vec::new();
-    for &alg in algorithms.iter().filter(|alg| alg.key_kind() == kind && key_alg.is_none_or(|key_alg| key_alg == **alg)) {
+    for &alg in algorithms.iter().filter(|alg| alg.key_kind() == kind && key_alg.is_none_or(|key_alg| key_alg == **alg))
+    {
         let parsed = match kind {
             KeyKind::Rsa => {
                 let params = alg.rsa_parameters().ok_or("no RSA parameters")?;

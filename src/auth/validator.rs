@@ -102,11 +102,8 @@ impl Validator {
             }
         }
         // `jku`, `x5u`, `jwk` and `x5c` are deliberately never read: keys come only from the key set.
-        let kid = header
-            .get("kid")
-            .and_then(Value::as_str)
-            .filter(|kid| !kid.is_empty())
-            .ok_or(InvalidToken::MissingKid)?;
+        let kid =
+            header.get("kid").and_then(Value::as_str).filter(|kid| !kid.is_empty()).ok_or(InvalidToken::MissingKid)?;
 
         let found = self.keys.key_for(kid).await.map_err(|err| match err {
             KeyLookupError::UnknownKid => AuthError::InvalidToken(InvalidToken::UnknownKid),
@@ -154,7 +151,8 @@ impl Validator {
             ExpectedIssuer::Exact(_) => Err(InvalidToken::WrongIssuer),
             ExpectedIssuer::PerTenant(template) => {
                 let tid = claims.get("tid").and_then(Value::as_str).ok_or(InvalidToken::TenantNotAllowed)?;
-                let allowed = self.policy.allowed_tenants.as_ref().is_some_and(|tenants| tenants.iter().any(|t| t == tid));
+                let allowed =
+                    self.policy.allowed_tenants.as_ref().is_some_and(|tenants| tenants.iter().any(|t| t == tid));
                 if !allowed {
                     return Err(InvalidToken::TenantNotAllowed);
                 }

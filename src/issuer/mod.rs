@@ -10,8 +10,8 @@ use std::net::TcpListener;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_cors::Cors;
-use actix_web::http::header;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
 use aws_lc_rs::{digest, rand};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -87,11 +87,9 @@ pub fn server(
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .service(get_only("/.well-known/openid-configuration", metadata))
             .service(get_only("/.well-known/jwks.json", jwks))
-            .service(
-                web::resource("/oauth/token")
-                    .route(web::post().to(token))
-                    .default_service(web::to(|| async { HttpResponse::MethodNotAllowed().insert_header(("Allow", "POST")).finish() })),
-            )
+            .service(web::resource("/oauth/token").route(web::post().to(token)).default_service(web::to(|| async {
+                HttpResponse::MethodNotAllowed().insert_header(("Allow", "POST")).finish()
+            })))
             .default_service(web::to(HttpResponse::NotFound))
     })
     .workers(1)
@@ -118,64 +116,88 @@ async fn jwks(state: web::Data<IssuerState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "keys": [state.key.public_jwk()] }))
 }
 
-/// An RFC 6749 section 5.2 error.
-fn oauth_error(status: actix_web::http::StatusCode, error: &str, description: &str) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    if status == actix_web::http::StatusCode::UNAUTHORIZED {
-        response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="local-issuer""#));
+/// A token-endpoint error (RFC 6749 section 5.2), mapped once to status and JSON body.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// 400 `invalid_request`: a malformed or incomplete request.
+    #[error("{0}")]
+    InvalidRequest(&'static str),
+    /// 401 `invalid_client`: unknown client, wrong secret, or no client authentication.
+    #[error("client authentication failed")]
+    InvalidClient,
+    /// 400 `unsupported_grant_type`: any grant but client credentials.
+    #[error("only client_credentials is supported")]
+    UnsupportedGrantType,
+    /// 500 `server_error`: signing failed (a bug: the key loaded fine at start-up).
+    #[error("the token could not be signed")]
+    Signing,
+}
+
+impl ResponseError for TokenError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::InvalidClient => StatusCode::UNAUTHORIZED,
+            Self::InvalidRequest(_) | Self::UnsupportedGrantType => StatusCode::BAD_REQUEST,
+            Self::Signing => StatusCode::INTERNAL_SERVER_ERROR,
+        }
     }
-    response.json(json!({ "error": error, "error_description": description }))
-}
 
-fn invalid_client() -> HttpResponse {
-    oauth_error(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
-}
-
-fn invalid_request(description: &str) -> HttpResponse {
-    oauth_error(actix_web::http::StatusCode::BAD_REQUEST, "invalid_request", description)
+    fn error_response(&self) -> HttpResponse {
+        let error = match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::Signing => "server_error",
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::InvalidClient = self {
+            response.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="local-issuer""#));
+        }
+        response.json(json!({ "error": error, "error_description": self.to_string() }))
+    }
 }
 
 /// The request parameters, from a form or a JSON object of strings.
-fn parameters(request: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, HttpResponse> {
+fn parameters(request: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match media_type.as_str() {
         "application/x-www-form-urlencoded" => {
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded::from_bytes(body).map_err(|_| invalid_request("the form body is malformed"))?;
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+                .map_err(|_| TokenError::InvalidRequest("the form body is malformed"))?;
             let mut parameters = HashMap::new();
             for (name, value) in pairs {
                 if parameters.insert(name, value).is_some() {
-                    return Err(invalid_request("a parameter is repeated"));
+                    return Err(TokenError::InvalidRequest("a parameter is repeated"));
                 }
             }
             Ok(parameters)
         }
         "application/json" => {
             let object: serde_json::Map<String, Value> =
-                serde_json::from_slice(body).map_err(|_| invalid_request("the JSON body is malformed"))?;
+                serde_json::from_slice(body).map_err(|_| TokenError::InvalidRequest("the JSON body is malformed"))?;
             object
                 .into_iter()
                 .map(|(name, value)| match value {
                     Value::String(value) => Ok((name, value)),
-                    _ => Err(invalid_request("every parameter must be a string")),
+                    _ => Err(TokenError::InvalidRequest("every parameter must be a string")),
                 })
                 .collect()
         }
-        _ => Err(invalid_request("send application/x-www-form-urlencoded or application/json")),
+        _ => Err(TokenError::InvalidRequest("send application/x-www-form-urlencoded or application/json")),
     }
 }
 
 /// Client id and secret from `Authorization: Basic` (RFC 6749 2.3.1: form-encoded, then base64).
-fn basic_credentials(request: &HttpRequest) -> Result<Option<(String, String)>, HttpResponse> {
+fn basic_credentials(request: &HttpRequest) -> Result<Option<(String, String)>, TokenError> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let bad = || invalid_request("the Authorization header is malformed");
+    let bad = || TokenError::InvalidRequest("the Authorization header is malformed");
     let value = value.to_str().map_err(|_| bad())?;
     let (scheme, encoded) = value.trim().split_once(' ').ok_or_else(bad)?;
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(invalid_request("client authentication must use the Basic scheme"));
+        return Err(TokenError::InvalidRequest("client authentication must use the Basic scheme"));
     }
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
     let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
@@ -196,41 +218,31 @@ fn secrets_match(given: &str, expected: &str) -> bool {
 }
 
 /// `POST /oauth/token`: the client-credentials grant (RFC 6749 section 4.4).
-async fn token(request: HttpRequest, body: web::Bytes, state: web::Data<IssuerState>) -> HttpResponse {
-    let mut parameters = match parameters(&request, &body) {
-        Ok(parameters) => parameters,
-        Err(response) => return response,
-    };
-    let basic = match basic_credentials(&request) {
-        Ok(basic) => basic,
-        Err(response) => return response,
-    };
+async fn token(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<IssuerState>,
+) -> Result<HttpResponse, TokenError> {
+    let mut parameters = parameters(&request, &body)?;
+    let basic = basic_credentials(&request)?;
     match parameters.get("grant_type").map(String::as_str) {
-        None => return invalid_request("grant_type is required"),
+        None => return Err(TokenError::InvalidRequest("grant_type is required")),
         Some("client_credentials") => {}
-        Some(_) => {
-            return oauth_error(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "only client_credentials is supported",
-            );
-        }
+        Some(_) => return Err(TokenError::UnsupportedGrantType),
     }
     let (body_id, body_secret) = (parameters.remove("client_id"), parameters.remove("client_secret"));
     let (id, secret) = match (basic, body_id, body_secret) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            return invalid_request("use one client authentication method, not two");
+            return Err(TokenError::InvalidRequest("use one client authentication method, not two"));
         }
         (Some(basic), None, None) => basic,
         (None, Some(id), Some(secret)) => (id, secret),
-        _ => return invalid_client(),
+        _ => return Err(TokenError::InvalidClient),
     };
     let client = state.clients.iter().find(|client| client.id == id);
-    let Some(client) = client.filter(|client| secrets_match(&secret, &client.secret)) else {
-        return invalid_client();
-    };
+    let client = client.filter(|client| secrets_match(&secret, &client.secret)).ok_or(TokenError::InvalidClient)?;
     if parameters.get("audience").is_some_and(|audience| *audience != state.audience) {
-        return invalid_request("unknown audience");
+        return Err(TokenError::InvalidRequest("unknown audience"));
     }
 
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |now| now.as_secs());
@@ -247,21 +259,19 @@ async fn token(request: HttpRequest, body: web::Bytes, state: web::Data<IssuerSt
         "scope": scope,
         "gty": "client-credentials",
     });
-    match state.key.sign(&claims) {
-        Ok(access_token) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::PRAGMA, "no-cache"))
-            .json(json!({
-                "access_token": access_token,
-                "token_type": "Bearer",
-                "expires_in": TOKEN_LIFETIME_SECS,
-                "scope": scope,
-            })),
-        Err(err) => {
-            log::error!("local issuer could not sign a token: {err}");
-            HttpResponse::InternalServerError().finish()
-        }
-    }
+    let access_token = state.key.sign(&claims).map_err(|err| {
+        log::error!("local issuer could not sign a token: {err}");
+        TokenError::Signing
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME_SECS,
+            "scope": scope,
+        })))
 }
 
 /// 128 random bits for `jti`.

@@ -1,0 +1,18 @@
+# The two commands of the README: `make run` (local mode, no configuration) and `make test`.
+.PHONY: run test lint ci
+
+## Serve the API on :6060 with the embedded local issuer on :6061 and the browser demo on :4040.
+run:
+	cargo run --bin hello-api
+
+## Every test: unit tests, and the integration tests in tests/api (real server, real key-set server).
+test:
+	cargo test --locked
+
+## Formatting and lints, as CI runs them.
+lint:
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+
+## What CI runs.
+ci: lint test

@@ -1,0 +1,13 @@
+//! Integration tests: the real server on port 0, a real key-set server on port 0, tokens minted
+//! with keys generated here. One file per feature.
+
+mod config_errors;
+mod cors_and_headers;
+mod demo;
+mod entra;
+mod helpers;
+mod key_set;
+mod local_issuer;
+mod logging;
+mod messages;
+mod tokens;
