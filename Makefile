@@ -1,13 +1,17 @@
 # The two commands of the README: `make run` (local mode, no configuration) and `make test`.
-.PHONY: run test lint ci
+.PHONY: run test test-deps lint ci
 
 ## Serve the API on :6060 with the embedded local issuer on :6061 and the browser demo on :4040.
 run:
 	cargo run --bin hello-api
 
 ## Every test: unit tests, and the integration tests in tests/api (real server, real key-set server).
-test:
+test: test-deps
 	cargo test --locked
+
+## Chromium and ChromeDriver for the browser test (installed with apt-get when missing).
+test-deps:
+	@scripts/test-deps.sh
 
 ## Formatting and lints, as CI runs them.
 lint:

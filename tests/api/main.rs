@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, a real key-set server on port 0, tokens minted
 //! with keys generated here. One file per feature.
 
+mod browser;
 mod config_errors;
 mod cors_and_headers;
 mod demo;

@@ -1,0 +1,139 @@
+//! The browser demo in real headless Chromium, driven through WebDriver (chromedriver).
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+use crate::helpers::TestApp;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver on a free loopback port, stopped when dropped.
+struct Driver {
+    url: String,
+    _process: Child,
+}
+
+async fn start_chromedriver() -> Driver {
+    assert!(
+        std::path::Path::new(CHROMEDRIVER).exists(),
+        "the browser test needs Debian's chromium and chromium-driver (make test installs them)"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let process = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if http.get(format!("{url}/status")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return Driver { url, _process: process };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not come up");
+}
+
+async fn open_browser(driver: &Driver, profile: &std::path::Path) -> Client {
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                "--window-size=1200,1000", format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+        "goog:loggingPrefs": { "browser": "ALL" },
+    });
+    let Value::Object(capabilities) = capabilities else { unreachable!() };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector).capabilities(capabilities).connect(&driver.url).await.expect("a browser session")
+}
+
+/// Console entries since the last call (chromedriver's log endpoint).
+async fn console(driver: &Driver, browser: &Client) -> Vec<Value> {
+    let session = browser.session_id().await.unwrap().unwrap();
+    let response = reqwest::Client::new()
+        .post(format!("{}/session/{session}/se/log", driver.url))
+        .json(&json!({ "type": "browser" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    body["value"].as_array().cloned().unwrap_or_default()
+}
+
+/// Picks `identity`, clicks `call`, and returns the text of `[data-response]` once it settles.
+async fn call(browser: &Client, identity: &str, call: &str) -> String {
+    browser.find(Locator::Css("select[data-identity]")).await.unwrap().select_by_value(identity).await.unwrap();
+    browser.find(Locator::Css(&format!("button[data-call='{call}']"))).await.unwrap().click().await.unwrap();
+    for _ in 0..100 {
+        let response = browser.find(Locator::Css("[data-response]")).await.unwrap();
+        let status = response.attr("data-status").await.unwrap();
+        if status.as_deref().is_some_and(|status| status != "pending") {
+            return response.text().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{identity} → {call}: the response never settled");
+}
+
+#[tokio::test]
+async fn the_demo_page_calls_the_api_across_origins_in_a_real_browser() {
+    let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
+    let origin = app.demo_origin.clone().unwrap();
+    let driver = start_chromedriver().await;
+    let profile = std::env::temp_dir().join(format!("hello-api-chromium-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let browser = open_browser(&driver, &profile).await;
+
+    browser.goto(&format!("{origin}/")).await.unwrap();
+    let scenarios = [
+        ("anonymous", "public", "200", "This is a public message."),
+        ("anonymous", "protected", "401", "Requires authentication"),
+        ("demo-client", "protected", "200", "This is a protected message."),
+        ("demo-client", "admin", "403", "Permission denied"),
+        ("demo-admin", "admin", "200", "This is an admin message."),
+    ];
+    let mut failures = Vec::new();
+    for (identity, route, status, text) in scenarios {
+        let shown = call(&browser, identity, route).await;
+        if !(shown.starts_with(status) && shown.contains(text)) {
+            failures.push(format!("{identity} → {route}: expected {status} {text:?}, page shows {shown:?}"));
+        }
+    }
+    // The decoded token of demo-admin is on the page.
+    let token_panel = browser.find(Locator::Css("[data-token-panel]")).await.unwrap().text().await.unwrap();
+
+    let screenshot = browser.screenshot().await.unwrap();
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join("browser-demo.png"), screenshot).unwrap();
+
+    let entries = console(&driver, &browser).await;
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(token_panel.contains("read:admin-messages") && token_panel.contains("demo-admin@clients"), "{token_panel}");
+    // Chrome reports every 4xx fetch as a console error of its own; anything else is the page's fault.
+    let errors: Vec<&Value> = entries
+        .iter()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .filter(|entry| {
+            let message = entry["message"].as_str().unwrap_or_default();
+            !(message.contains("Failed to load resource") && (message.contains("401") || message.contains("403")))
+        })
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
