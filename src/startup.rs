@@ -125,6 +125,7 @@ impl Application {
                 permission_claims: settings.permission_claims.clone(),
                 allowed_tenants: settings.allowed_tenants.clone(),
             },
+            settings.token_cache_size,
         ));
         let api = api_server(api_listener, validator, &client_origin)?;
 

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -12,9 +13,12 @@ use super::error::{AuthError, InvalidToken};
 use super::validator::Validator;
 
 /// The claims of a verified access token. A handler that takes `Claims` is protected: it runs
-/// only for requests carrying a valid token.
+/// only for requests carrying a valid token. Cheap to clone (shared).
 #[derive(Clone, Debug)]
-pub struct Claims {
+pub struct Claims(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     claims: Map<String, Value>,
     permissions: Vec<String>,
     expires_at: f64,
@@ -23,32 +27,33 @@ pub struct Claims {
 impl Claims {
     pub(crate) fn new(claims: Map<String, Value>, mut permissions: Vec<String>, expires_at: f64) -> Self {
         permissions.sort_unstable();
-        Self { claims, permissions, expires_at }
+        permissions.dedup();
+        Self(Arc::new(Inner { claims, permissions, expires_at }))
     }
 
     /// The `sub` claim, when present.
     pub fn subject(&self) -> Option<&str> {
-        self.claims.get("sub").and_then(Value::as_str)
+        self.0.claims.get("sub").and_then(Value::as_str)
     }
 
     /// Any claim by name.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.claims.get(name)
+        self.0.claims.get(name)
     }
 
     /// The granted permissions: the union of the `PERMISSIONS_CLAIM` claims, sorted.
     pub fn permissions(&self) -> &[String] {
-        &self.permissions
+        &self.0.permissions
     }
 
     /// Whether `permission` is granted.
     pub fn has_permission(&self, permission: &str) -> bool {
-        self.permissions.binary_search_by(|granted| granted.as_str().cmp(permission)).is_ok()
+        self.0.permissions.binary_search_by(|granted| granted.as_str().cmp(permission)).is_ok()
     }
 
     /// The token's `exp`, in seconds since the Unix epoch.
     pub fn expires_at(&self) -> f64 {
-        self.expires_at
+        self.0.expires_at
     }
 }
 

@@ -252,11 +252,19 @@ impl KeySet {
         self.read().loaded.is_some()
     }
 
-    /// Whether `key` is still in the key set (a cached verification must not outlive its key).
-    pub fn still_holds(&self, key: &Arc<VerifyingKey>) -> bool {
-        let state = self.read();
-        let current = state.loaded.as_ref().and_then(|loaded| loaded.keys.get(&key.kid));
-        current.is_some_and(|current| Arc::ptr_eq(current, key))
+    /// Whether `key` is still in the key set, unchanged: a remembered verification must not
+    /// outlive its key. Like a lookup, it starts a background refresh when the keys are stale.
+    pub fn still_holds(self: &Arc<Self>, key: &Arc<VerifyingKey>) -> bool {
+        let (holds, stale) = {
+            let state = self.read();
+            let Some(loaded) = state.loaded.as_ref() else { return false };
+            let holds = loaded.keys.get(&key.kid).is_some_and(|current| Arc::ptr_eq(current, key));
+            (holds, loaded.loaded_at.elapsed() >= self.policy.fresh_for)
+        };
+        if stale {
+            self.refresh_in_background();
+        }
+        holds
     }
 
     /// The key a token's `kid` names, fetching the key set when needed and allowed.

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -10,7 +11,7 @@ use serde_json::{Map, Value};
 use super::algorithm::SigningAlgorithm;
 use super::claims::Claims;
 use super::error::{AuthError, InvalidToken};
-use super::jwks::{ExpectedIssuer, KeyLookupError, KeySet, SignatureError, TENANT_PLACEHOLDER};
+use super::jwks::{ExpectedIssuer, KeyLookupError, KeySet, SignatureError, TENANT_PLACEHOLDER, VerifyingKey};
 
 /// Tokens longer than this are refused before any parsing (8 KiB; real access tokens are 1–3 KiB).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -30,10 +31,21 @@ pub struct TokenPolicy {
     pub allowed_tenants: Option<Vec<String>>,
 }
 
+/// A token verified earlier: its claims, and the key that verified it.
+struct Verified {
+    claims: Claims,
+    key: Arc<VerifyingKey>,
+}
+
 /// Verifies access tokens against one issuer's cached key set. Built once, shared by all workers.
+///
+/// Fully valid tokens are remembered (by the SHA-256 of the whole token) until their own `exp`,
+/// so a token used again costs a hash and a lookup instead of a signature check. A remembered
+/// token stops counting as soon as its key leaves the key set. Rejected tokens are never kept.
 pub struct Validator {
     keys: Arc<KeySet>,
     policy: TokenPolicy,
+    verified: Option<quick_cache::sync::Cache<[u8; 32], Arc<Verified>>>,
 }
 
 /// The three segments of a compact JWS, and the signed part.
@@ -64,9 +76,11 @@ fn unix_now() -> f64 {
 }
 
 impl Validator {
-    /// A validator for tokens signed by keys from `keys`.
-    pub fn new(keys: Arc<KeySet>, policy: TokenPolicy) -> Self {
-        Self { keys, policy }
+    /// A validator for tokens signed by keys from `keys`, remembering up to `cache_size` verified
+    /// tokens (0: none).
+    pub fn new(keys: Arc<KeySet>, policy: TokenPolicy, cache_size: usize) -> Self {
+        let verified = (cache_size > 0).then(|| quick_cache::sync::Cache::new(cache_size));
+        Self { keys, policy, verified }
     }
 
     /// The key set this validator trusts.
@@ -79,6 +93,25 @@ impl Validator {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(InvalidToken::TooLarge.into());
         }
+        let Some(cache) = &self.verified else {
+            return self.verify(token).await.map(|verified| verified.claims);
+        };
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
+        if let Some(hit) = cache.get(&hash) {
+            if unix_now() < hit.claims.expires_at() && self.keys.still_holds(&hit.key) {
+                return Ok(hit.claims.clone());
+            }
+            cache.remove(&hash);
+        }
+        let verified = self.verify(token).await?;
+        let claims = verified.claims.clone();
+        cache.insert(hash, Arc::new(verified));
+        Ok(claims)
+    }
+
+    /// The full check: header, key, signature, then the claims.
+    async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
         let segments = split(token)?;
         let header = json_object(segments.header)?;
 
@@ -120,7 +153,7 @@ impl Validator {
         self.check_issuer(&claims, &found.issuer)?;
         self.check_audience(&claims)?;
         let permissions = self.permissions(&claims)?;
-        Ok(Claims::new(claims, permissions, expires_at))
+        Ok(Verified { claims: Claims::new(claims, permissions, expires_at), key: found.key })
     }
 
     /// Checks `exp` (required), `nbf` and `iat` with the leeway; returns `exp`.

@@ -11,4 +11,5 @@ mod key_set;
 mod local_issuer;
 mod logging;
 mod messages;
+mod token_cache;
 mod tokens;
