@@ -245,6 +245,20 @@ fn curl_hint(api_url: &str, issuer_url: &str, settings: &Settings) -> String {
     )
 }
 
+/// Limits against slow or greedy clients (documented in the README's "Limits").
+pub mod limits {
+    use std::time::Duration;
+
+    /// A client must send its whole request head within this time (slowloris).
+    pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Idle keep-alive connections are closed after this time.
+    pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+    /// Time a client gets to close the connection after the response, before it is dropped.
+    pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+    /// Concurrent connections per worker.
+    pub const MAX_CONNECTIONS_PER_WORKER: usize = 10_000;
+}
+
 /// The API server: the three routes, CORS for the one allowed origin, JSON 404s, and the
 /// security headers and access log of [`crate::middleware::finish`] around everything.
 fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_origin: &str) -> std::io::Result<Server> {
@@ -265,6 +279,10 @@ fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_ori
             .configure(routes::messages::configure)
             .default_service(web::to(HttpResponse::NotFound))
     })
+    .client_request_timeout(limits::REQUEST_HEAD_TIMEOUT)
+    .client_disconnect_timeout(limits::DISCONNECT_TIMEOUT)
+    .keep_alive(limits::KEEP_ALIVE)
+    .max_connections(limits::MAX_CONNECTIONS_PER_WORKER)
     .listen(listener)?
     .run();
     Ok(server)

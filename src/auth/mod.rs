@@ -10,6 +10,6 @@ mod validator;
 pub use algorithm::{KeyKind, SigningAlgorithm};
 pub use claims::{Claims, bearer_token};
 pub use error::{AuthError, InvalidToken};
-pub use jwks::{KeySet, KeySource, RefreshPolicy};
+pub use jwks::{ExpectedIssuer, KeySet, KeySource, RefreshPolicy};
 pub use permissions::{Permission, ReadAdminMessages, RequirePermission};
-pub use validator::{MAX_TOKEN_BYTES, TokenPolicy, Validator};
+pub use validator::{MAX_TOKEN_BYTES, ParsedToken, TokenPolicy, Validator, parse_token};

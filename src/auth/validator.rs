@@ -48,21 +48,57 @@ pub struct Validator {
     verified: Option<quick_cache::sync::Cache<[u8; 32], Arc<Verified>>>,
 }
 
-/// The three segments of a compact JWS, and the signed part.
-struct Segments<'a> {
-    header: &'a str,
-    payload: &'a str,
-    signature: &'a str,
-    signed: &'a str,
+/// A compact JWS split and its header checked: what can be known before any key is looked up.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParsedToken<'a> {
+    /// The header's `alg`, one of the accepted algorithms.
+    pub algorithm: SigningAlgorithm,
+    /// The header's `kid`.
+    pub kid: String,
+    /// `header.payload`, the bytes the signature covers.
+    pub signed: &'a str,
+    /// The payload segment (base64url).
+    pub payload: &'a str,
+    /// The signature segment (base64url).
+    pub signature: &'a str,
 }
 
-fn split(token: &str) -> Result<Segments<'_>, InvalidToken> {
+/// Splits `token` and checks its header: size, shape, `alg` among `algorithms` (so `none` and
+/// `HS*` never pass), no `crit`, an accepted `typ`, and a `kid`. Needs no key and no network.
+pub fn parse_token<'a>(token: &'a str, algorithms: &[SigningAlgorithm]) -> Result<ParsedToken<'a>, InvalidToken> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(InvalidToken::TooLarge);
+    }
     let (signed, signature) = token.rsplit_once('.').ok_or(InvalidToken::Malformed)?;
     let (header, payload) = signed.split_once('.').ok_or(InvalidToken::Malformed)?;
     if payload.contains('.') {
         return Err(InvalidToken::Malformed);
     }
-    Ok(Segments { header, payload, signature, signed })
+    let header = json_object(header)?;
+
+    // The algorithm list comes from configuration; the token only picks from it. `none` and
+    // `HS*` are never on the list, so they are refused here, before any key is looked up.
+    let algorithm = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(SigningAlgorithm::from_name)
+        .filter(|alg| algorithms.contains(alg))
+        .ok_or(InvalidToken::AlgorithmNotAccepted)?;
+    if header.contains_key("crit") {
+        return Err(InvalidToken::CriticalHeader);
+    }
+    if let Some(typ) = header.get("typ") {
+        let accepted = typ
+            .as_str()
+            .is_some_and(|typ| ["JWT", "at+jwt", "application/at+jwt"].iter().any(|ok| ok.eq_ignore_ascii_case(typ)));
+        if !accepted {
+            return Err(InvalidToken::WrongType);
+        }
+    }
+    // `jku`, `x5u`, `jwk` and `x5c` are deliberately never read: keys come only from the key set.
+    let kid =
+        header.get("kid").and_then(Value::as_str).filter(|kid| !kid.is_empty()).ok_or(InvalidToken::MissingKid)?;
+    Ok(ParsedToken { algorithm, kid: kid.to_owned(), signed, payload, signature })
 }
 
 /// A base64url (no padding) segment holding a JSON object.
@@ -91,6 +127,7 @@ impl Validator {
     /// Verifies `token` and returns its claims, or says why it is not valid.
     pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
         if token.len() > MAX_TOKEN_BYTES {
+            // Refused before hashing or parsing anything.
             return Err(InvalidToken::TooLarge.into());
         }
         let Some(cache) = &self.verified else {
@@ -112,48 +149,28 @@ impl Validator {
 
     /// The full check: header, key, signature, then the claims.
     async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
-        let segments = split(token)?;
-        let header = json_object(segments.header)?;
-
-        // The algorithm list comes from configuration; the token only picks from it. `none` and
-        // `HS*` are never on the list, so they are refused here, before any key is looked up.
-        let algorithm = header
-            .get("alg")
-            .and_then(Value::as_str)
-            .and_then(SigningAlgorithm::from_name)
-            .filter(|alg| self.policy.algorithms.contains(alg))
-            .ok_or(InvalidToken::AlgorithmNotAccepted)?;
-        if header.contains_key("crit") {
-            return Err(InvalidToken::CriticalHeader.into());
-        }
-        if let Some(typ) = header.get("typ") {
-            let accepted = typ.as_str().is_some_and(|typ| {
-                ["JWT", "at+jwt", "application/at+jwt"].iter().any(|ok| ok.eq_ignore_ascii_case(typ))
-            });
-            if !accepted {
-                return Err(InvalidToken::WrongType.into());
-            }
-        }
-        // `jku`, `x5u`, `jwk` and `x5c` are deliberately never read: keys come only from the key set.
-        let kid =
-            header.get("kid").and_then(Value::as_str).filter(|kid| !kid.is_empty()).ok_or(InvalidToken::MissingKid)?;
-
-        let found = self.keys.key_for(kid).await.map_err(|err| match err {
+        let token = parse_token(token, &self.policy.algorithms)?;
+        let found = self.keys.key_for(&token.kid).await.map_err(|err| match err {
             KeyLookupError::UnknownKid => AuthError::InvalidToken(InvalidToken::UnknownKid),
             KeyLookupError::Unavailable { retry_after } => AuthError::KeysUnavailable { retry_after },
         })?;
-        let signature = URL_SAFE_NO_PAD.decode(segments.signature).map_err(|_| InvalidToken::Malformed)?;
-        found.key.verify(algorithm, segments.signed.as_bytes(), &signature).map_err(|err| match err {
+        let signature = URL_SAFE_NO_PAD.decode(token.signature).map_err(|_| InvalidToken::Malformed)?;
+        found.key.verify(token.algorithm, token.signed.as_bytes(), &signature).map_err(|err| match err {
             SignatureError::KeyMismatch => InvalidToken::KeyMismatch,
             SignatureError::Invalid => InvalidToken::BadSignature,
         })?;
+        let claims = self.check_claims(json_object(token.payload)?, &found.issuer)?;
+        Ok(Verified { claims, key: found.key })
+    }
 
-        let claims = json_object(segments.payload)?;
+    /// Checks verified claims against the policy: time, issuer, audience, permissions. Needs no
+    /// key and no network.
+    pub fn check_claims(&self, claims: Map<String, Value>, issuer: &ExpectedIssuer) -> Result<Claims, InvalidToken> {
         let expires_at = self.check_time(&claims)?;
-        self.check_issuer(&claims, &found.issuer)?;
+        self.check_issuer(&claims, issuer)?;
         self.check_audience(&claims)?;
         let permissions = self.permissions(&claims)?;
-        Ok(Verified { claims: Claims::new(claims, permissions, expires_at), key: found.key })
+        Ok(Claims::new(claims, permissions, expires_at))
     }
 
     /// Checks `exp` (required), `nbf` and `iat` with the leeway; returns `exp`.
