@@ -94,7 +94,8 @@ pub struct Settings {
     pub jwks_retry: Duration,
     /// How many verified tokens are remembered (`TOKEN_CACHE_SIZE`, default 10 000; 0 turns the cache off).
     pub token_cache_size: usize,
-    /// Whether the browser demo is served (`SERVE_DEMO`; default: on in local mode, off otherwise).
+    /// Whether the browser demo is served at `client_origin` (`SERVE_DEMO`; default: on in local
+    /// mode when the origin is a loopback `http` URL, off otherwise).
     pub serve_demo: bool,
     /// Folder the browser demo is served from (`DEMO_DIR`, default `static`).
     pub demo_dir: PathBuf,
@@ -244,9 +245,16 @@ impl Raw {
             admin_secret: self.local_admin_secret.unwrap_or_else(|| "demo-admin-secret".into()),
             key_file: self.local_issuer_key_file.map_or_else(|| ".local-issuer-key.pem".into(), PathBuf::from),
         };
+        let servable = Url::parse(&client_origin).is_ok_and(|url| url.scheme() == "http" && is_loopback(&url));
         let serve_demo = match self.serve_demo.as_deref() {
+            Some(value) if boolean("SERVE_DEMO", value)? && !servable => {
+                return Err(ConfigError::new(
+                    "SERVE_DEMO",
+                    format!("the demo is served only at a loopback http CLIENT_ORIGIN_URL, not {client_origin}"),
+                ));
+            }
             Some(value) => boolean("SERVE_DEMO", value)?,
-            None => issuer == IssuerSource::Local,
+            None => issuer == IssuerSource::Local && servable,
         };
 
         Ok(Settings {
@@ -657,6 +665,7 @@ mod tests {
             ),
             (&[("LOCAL_ISSUER_PORT", "x")], "LOCAL_ISSUER_PORT"),
             (&[("SERVE_DEMO", "maybe")], "SERVE_DEMO"),
+            (&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "https://app.example.com")], "SERVE_DEMO"),
         ];
         for (vars, variable) in cases {
             let err = settings(vars).expect_err(&format!("{vars:?} should be refused"));

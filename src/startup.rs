@@ -84,10 +84,6 @@ impl Application {
                 client_origin = origin.origin().ascii_serialization();
                 listeners
             }
-            Ok(_) if settings.serve_demo => {
-                log::warn!("SERVE_DEMO: the demo is served only at a loopback http CLIENT_ORIGIN_URL; not serving it");
-                Vec::new()
-            }
             _ => Vec::new(),
         };
 

@@ -11,5 +11,6 @@ mod key_set;
 mod local_issuer;
 mod logging;
 mod messages;
+mod process;
 mod token_cache;
 mod tokens;

@@ -1,0 +1,103 @@
+//! The real binary as a user runs it: `.env`, the printed curl line, graceful shutdown.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hello-api-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn server(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hello-api"));
+    command.env_clear().current_dir(dir).stdin(Stdio::null()).kill_on_drop(true);
+    command
+}
+
+#[tokio::test]
+async fn dot_env_fills_in_what_the_environment_does_not_set() {
+    let dir = temp_dir("dotenv");
+    std::fs::write(dir.join(".env"), "# a comment\nTOKEN_ALGORITHMS=HS256\nCLOCK_SKEW_SECONDS=soon\n").unwrap();
+
+    let output = server(&dir).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr.contains("TOKEN_ALGORITHMS"), "the .env value is read: {stderr}");
+
+    let output = server(&dir).env("TOKEN_ALGORITHMS", "RS256").output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("CLOCK_SKEW_SECONDS") && !stderr.contains("TOKEN_ALGORITHMS"),
+        "the environment wins: {stderr}"
+    );
+
+    std::fs::write(dir.join(".env"), "PORT='unterminated\n").unwrap();
+    let output = server(&dir).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(".env"), "{stderr}");
+}
+
+#[tokio::test]
+async fn local_mode_prints_a_curl_line_that_reads_the_admin_message_and_stops_on_sigterm() {
+    let dir = temp_dir("local-mode");
+    let mut child = server(&dir)
+        .envs([("PORT", "0"), ("LOCAL_ISSUER_PORT", "0"), ("SERVE_DEMO", "false"), ("RUST_LOG", "info")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let curl = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = stdout.next_line().await.unwrap() {
+            if line.trim_start().starts_with("curl ") {
+                return line.trim().to_owned();
+            }
+        }
+        panic!("no curl line on stdout");
+    })
+    .await
+    .expect("the curl line is printed at start-up");
+    let logged = tokio::spawn(async move {
+        let mut lines = Vec::new();
+        while let Ok(Some(line)) = stderr.next_line().await {
+            lines.push(line);
+        }
+        lines
+    });
+
+    // The key set loads in the background; the line works as soon as it has.
+    let mut answer = String::new();
+    for _ in 0..50 {
+        let output = Command::new("sh").arg("-c").arg(&curl).output().await.expect("sh and curl run");
+        answer = String::from_utf8_lossy(&output.stdout).into_owned();
+        if answer.contains("admin message") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(answer, r#"{"text":"This is an admin message."}"#);
+
+    let pid = child.id().unwrap().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    let status =
+        tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("SIGTERM stops the server").unwrap();
+    assert!(status.success(), "{status}");
+
+    let logged = logged.await.unwrap();
+    assert!(logged.iter().any(|line| line.contains("WARN") && line.contains("development only")), "{logged:#?}");
+    assert!(logged.iter().any(|line| line.contains("listening on http://127.0.0.1:")), "{logged:#?}");
+    assert!(!dir.join(".local-issuer-key.pem").metadata().unwrap().permissions().readonly());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = dir.join(".local-issuer-key.pem").metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the key file is private to its owner");
+    }
+}
