@@ -28,7 +28,8 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(variable: impl Into<String>, problem: impl Into<String>) -> Self {
+    /// A mistake in `variable`.
+    pub fn new(variable: impl Into<String>, problem: impl Into<String>) -> Self {
         Self { variable: variable.into(), problem: problem.into() }
     }
 }
@@ -161,7 +162,7 @@ pub fn load_vars() -> Result<HashMap<String, String>, ConfigError> {
     Ok(vars)
 }
 
-fn dotenv_problem(err: &dotenvy::Error) -> String {
+pub(crate) fn dotenv_problem(err: &dotenvy::Error) -> String {
     match err {
         dotenvy::Error::LineParse(_, index) => format!("cannot parse the line at byte {index}"),
         dotenvy::Error::Io(io) => format!("cannot be read: {io}"),
@@ -280,105 +281,74 @@ impl Raw {
 
     /// The one issuer source, or `None` for local mode; two sources at once is a mistake.
     fn issuer_preset(&self) -> Result<Option<Preset>, ConfigError> {
-        let entra = self.azure_tenant_id.is_some();
-        let b2c = self.azure_b2c_tenant_name.is_some() || self.azure_b2c_policy.is_some();
-        let chosen: Vec<&str> = [
-            (self.auth0_domain.is_some(), "AUTH0_DOMAIN"),
-            (self.issuer_base_url.is_some(), "ISSUER_BASE_URL"),
-            (entra, "AZURE_TENANT_ID"),
-            (b2c, "AZURE_B2C_TENANT_NAME"),
-        ]
-        .into_iter()
-        .filter_map(|(set, name)| set.then_some(name))
-        .collect();
-        if chosen.len() > 1 {
-            return Err(ConfigError::new(
-                chosen.join(", "),
-                format!("only one issuer may be configured, but {} are set", chosen.join(" and ")),
-            ));
-        }
-        let tenants_apply = self.issuer_base_url.is_some() || entra;
-        if self.azure_allowed_tenants.is_some() && !tenants_apply {
-            return Err(ConfigError::new(
-                "AZURE_ALLOWED_TENANTS",
-                "applies only with AZURE_TENANT_ID=common or organizations, or with ISSUER_BASE_URL",
-            ));
-        }
-        if let Some(domain) = &self.auth0_domain {
-            let base = issuer_url("AUTH0_DOMAIN", domain)?;
-            let issuer = format!("{}/", base.as_str().trim_end_matches('/'));
-            let jwks_uri = join(&base, ".well-known/jwks.json");
-            return Ok(Some(Preset::generic(IssuerSource::Fixed { issuer, jwks_uri })));
-        }
-        if let Some(url) = &self.issuer_base_url {
-            let metadata_url = metadata_url(&issuer_url("ISSUER_BASE_URL", url)?);
-            let mut preset = Preset::generic(IssuerSource::Discovery { metadata_url });
-            preset.allowed_tenants =
-                self.azure_allowed_tenants.as_deref().map(|value| list("AZURE_ALLOWED_TENANTS", value)).transpose()?;
-            return Ok(Some(preset));
-        }
-        if entra {
-            return self.entra().map(Some);
-        }
-        if b2c {
-            return self.b2c().map(Some);
-        }
-        Ok(None)
-    }
-
-    fn entra(&self) -> Result<Preset, ConfigError> {
-        let tenant = segment("AZURE_TENANT_ID", self.azure_tenant_id.as_deref().unwrap_or_default())?;
-        let app = self.app_client_id("AZURE_TENANT_ID")?;
-        let host = self.azure_authority_host.as_deref().unwrap_or("https://login.microsoftonline.com");
-        let host = issuer_url("AZURE_AUTHORITY_HOST", host)?;
-        let multi_tenant = matches!(tenant.to_ascii_lowercase().as_str(), "common" | "organizations");
-        let allowed_tenants = match (&self.azure_allowed_tenants, multi_tenant) {
-            (Some(value), true) => Some(list("AZURE_ALLOWED_TENANTS", value)?),
-            (None, true) => {
-                return Err(ConfigError::new(
-                    "AZURE_ALLOWED_TENANTS",
-                    format!("is required when AZURE_TENANT_ID is {tenant} (list the tenant ids to accept)"),
-                ));
-            }
-            (Some(_), false) => {
+        let authority = self.authority_vars().authority()?;
+        let multi_tenant = matches!(&authority, Authority::Entra { tenant, .. } if is_multi_tenant(tenant));
+        let tenants_apply = matches!(authority, Authority::OpenId { .. }) || multi_tenant;
+        let allowed_tenants = match (&self.azure_allowed_tenants, &authority) {
+            (Some(value), _) if tenants_apply => Some(list("AZURE_ALLOWED_TENANTS", value)?),
+            (Some(_), Authority::Entra { tenant, .. }) => {
                 return Err(ConfigError::new(
                     "AZURE_ALLOWED_TENANTS",
                     format!("applies only when AZURE_TENANT_ID is common or organizations, not {tenant}"),
                 ));
             }
-            (None, false) => None,
+            (Some(_), _) => {
+                return Err(ConfigError::new(
+                    "AZURE_ALLOWED_TENANTS",
+                    "applies only with AZURE_TENANT_ID=common or organizations, or with ISSUER_BASE_URL",
+                ));
+            }
+            (None, Authority::Entra { tenant, .. }) if multi_tenant => {
+                return Err(ConfigError::new(
+                    "AZURE_ALLOWED_TENANTS",
+                    format!("is required when AZURE_TENANT_ID is {tenant} (list the tenant ids to accept)"),
+                ));
+            }
+            (None, _) => None,
         };
-        let metadata_url = join(&host, &format!("{tenant}/v2.0/.well-known/openid-configuration"));
-        Ok(Preset {
-            source: IssuerSource::Discovery { metadata_url },
-            audiences: Some(vec![format!("api://{app}"), app]),
-            permission_claim: "roles",
-            allowed_tenants,
-        })
+        let preset = match authority {
+            Authority::Local => return Ok(None),
+            Authority::Auth0 { base } => {
+                let issuer = format!("{}/", base.as_str().trim_end_matches('/'));
+                let jwks_uri = join(&base, ".well-known/jwks.json");
+                Preset::generic(IssuerSource::Fixed { issuer, jwks_uri })
+            }
+            Authority::OpenId { base } => {
+                Preset::generic(IssuerSource::Discovery { metadata_url: metadata_url(&base) })
+            }
+            Authority::Entra { host, tenant, app } => Preset {
+                source: IssuerSource::Discovery {
+                    metadata_url: join(&host, &format!("{tenant}/v2.0/.well-known/openid-configuration")),
+                },
+                audiences: Some(vec![format!("api://{app}"), app]),
+                permission_claim: "roles",
+                allowed_tenants: None,
+            },
+            Authority::B2c { host, name, policy, app } => Preset {
+                source: IssuerSource::Discovery {
+                    metadata_url: join(
+                        &host,
+                        &format!("{name}.onmicrosoft.com/{policy}/v2.0/.well-known/openid-configuration"),
+                    ),
+                },
+                audiences: Some(vec![app]),
+                permission_claim: "roles",
+                allowed_tenants: None,
+            },
+        };
+        Ok(Some(Preset { allowed_tenants, ..preset }))
     }
 
-    fn b2c(&self) -> Result<Preset, ConfigError> {
-        let name = segment("AZURE_B2C_TENANT_NAME", self.azure_b2c_tenant_name.as_deref().unwrap_or_default())?;
-        let policy = segment("AZURE_B2C_POLICY", self.azure_b2c_policy.as_deref().unwrap_or_default())?;
-        let app = self.app_client_id("AZURE_B2C_TENANT_NAME")?;
-        let host = match &self.azure_b2c_authority_host {
-            Some(host) => issuer_url("AZURE_B2C_AUTHORITY_HOST", host)?,
-            None => issuer_url("AZURE_B2C_TENANT_NAME", &format!("https://{name}.b2clogin.com"))?,
-        };
-        let metadata_url =
-            join(&host, &format!("{name}.onmicrosoft.com/{policy}/v2.0/.well-known/openid-configuration"));
-        Ok(Preset {
-            source: IssuerSource::Discovery { metadata_url },
-            audiences: Some(vec![app]),
-            permission_claim: "roles",
-            allowed_tenants: None,
-        })
-    }
-
-    fn app_client_id(&self, preset: &str) -> Result<String, ConfigError> {
-        match &self.azure_app_client_id {
-            Some(app) => Ok(segment("AZURE_APP_CLIENT_ID", app)?.to_owned()),
-            None => Err(ConfigError::new("AZURE_APP_CLIENT_ID", format!("is required with {preset}"))),
+    fn authority_vars(&self) -> AuthorityVars {
+        AuthorityVars {
+            auth0_domain: self.auth0_domain.clone(),
+            issuer_base_url: self.issuer_base_url.clone(),
+            azure_tenant_id: self.azure_tenant_id.clone(),
+            azure_app_client_id: self.azure_app_client_id.clone(),
+            azure_authority_host: self.azure_authority_host.clone(),
+            azure_b2c_tenant_name: self.azure_b2c_tenant_name.clone(),
+            azure_b2c_policy: self.azure_b2c_policy.clone(),
+            azure_b2c_authority_host: self.azure_b2c_authority_host.clone(),
         }
     }
 
@@ -418,6 +388,123 @@ impl Preset {
     fn generic(source: IssuerSource) -> Self {
         Self { source, audiences: None, permission_claim: "permissions", allowed_tenants: None }
     }
+}
+
+/// Who issues the tokens, as the issuer variables name it. The server and `hello-client` both
+/// start from this, so they always agree on the issuer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Authority {
+    /// Nothing configured: the embedded local issuer.
+    Local,
+    /// `AUTH0_DOMAIN`: `https://{domain}`.
+    Auth0 {
+        /// The tenant's base URL.
+        base: Url,
+    },
+    /// `ISSUER_BASE_URL`: any OpenID provider.
+    OpenId {
+        /// The issuer URL (or its metadata URL) as configured.
+        base: Url,
+    },
+    /// Microsoft Entra ID: `{host}/{tenant}/v2.0`.
+    Entra {
+        /// `AZURE_AUTHORITY_HOST`, default `https://login.microsoftonline.com`.
+        host: Url,
+        /// `AZURE_TENANT_ID`: a tenant id, `common` or `organizations`.
+        tenant: String,
+        /// `AZURE_APP_CLIENT_ID`: the API's application (client) id.
+        app: String,
+    },
+    /// Azure AD B2C: `{host}/{name}.onmicrosoft.com/{policy}/v2.0`.
+    B2c {
+        /// `AZURE_B2C_AUTHORITY_HOST`, default `https://{name}.b2clogin.com`.
+        host: Url,
+        /// `AZURE_B2C_TENANT_NAME`.
+        name: String,
+        /// `AZURE_B2C_POLICY`, the user flow, e.g. `B2C_1_signupsignin`.
+        policy: String,
+        /// `AZURE_APP_CLIENT_ID`: the API's application (client) id.
+        app: String,
+    },
+}
+
+/// The issuer variables as found (`None` = unset).
+#[derive(Clone, Debug, Default)]
+pub struct AuthorityVars {
+    /// `AUTH0_DOMAIN`.
+    pub auth0_domain: Option<String>,
+    /// `ISSUER_BASE_URL`.
+    pub issuer_base_url: Option<String>,
+    /// `AZURE_TENANT_ID`.
+    pub azure_tenant_id: Option<String>,
+    /// `AZURE_APP_CLIENT_ID`.
+    pub azure_app_client_id: Option<String>,
+    /// `AZURE_AUTHORITY_HOST`.
+    pub azure_authority_host: Option<String>,
+    /// `AZURE_B2C_TENANT_NAME`.
+    pub azure_b2c_tenant_name: Option<String>,
+    /// `AZURE_B2C_POLICY`.
+    pub azure_b2c_policy: Option<String>,
+    /// `AZURE_B2C_AUTHORITY_HOST`.
+    pub azure_b2c_authority_host: Option<String>,
+}
+
+impl AuthorityVars {
+    /// The one authority these variables name; two at once is a mistake naming both.
+    pub fn authority(&self) -> Result<Authority, ConfigError> {
+        let entra = self.azure_tenant_id.is_some();
+        let b2c = self.azure_b2c_tenant_name.is_some() || self.azure_b2c_policy.is_some();
+        let chosen: Vec<&str> = [
+            (self.auth0_domain.is_some(), "AUTH0_DOMAIN"),
+            (self.issuer_base_url.is_some(), "ISSUER_BASE_URL"),
+            (entra, "AZURE_TENANT_ID"),
+            (b2c, "AZURE_B2C_TENANT_NAME"),
+        ]
+        .into_iter()
+        .filter_map(|(set, name)| set.then_some(name))
+        .collect();
+        if chosen.len() > 1 {
+            return Err(ConfigError::new(
+                chosen.join(", "),
+                format!("only one issuer may be configured, but {} are set", chosen.join(" and ")),
+            ));
+        }
+        if let Some(domain) = &self.auth0_domain {
+            return Ok(Authority::Auth0 { base: issuer_url("AUTH0_DOMAIN", domain)? });
+        }
+        if let Some(url) = &self.issuer_base_url {
+            return Ok(Authority::OpenId { base: issuer_url("ISSUER_BASE_URL", url)? });
+        }
+        if let Some(tenant) = &self.azure_tenant_id {
+            let tenant = segment("AZURE_TENANT_ID", tenant)?.to_owned();
+            let app = self.app_client_id("AZURE_TENANT_ID")?;
+            let host = self.azure_authority_host.as_deref().unwrap_or("https://login.microsoftonline.com");
+            return Ok(Authority::Entra { host: issuer_url("AZURE_AUTHORITY_HOST", host)?, tenant, app });
+        }
+        if b2c {
+            let name = segment("AZURE_B2C_TENANT_NAME", self.azure_b2c_tenant_name.as_deref().unwrap_or_default())?;
+            let policy = segment("AZURE_B2C_POLICY", self.azure_b2c_policy.as_deref().unwrap_or_default())?;
+            let app = self.app_client_id("AZURE_B2C_TENANT_NAME")?;
+            let host = match &self.azure_b2c_authority_host {
+                Some(host) => issuer_url("AZURE_B2C_AUTHORITY_HOST", host)?,
+                None => issuer_url("AZURE_B2C_TENANT_NAME", &format!("https://{name}.b2clogin.com"))?,
+            };
+            return Ok(Authority::B2c { host, name: name.to_owned(), policy: policy.to_owned(), app });
+        }
+        Ok(Authority::Local)
+    }
+
+    fn app_client_id(&self, preset: &str) -> Result<String, ConfigError> {
+        match &self.azure_app_client_id {
+            Some(app) => Ok(segment("AZURE_APP_CLIENT_ID", app)?.to_owned()),
+            None => Err(ConfigError::new("AZURE_APP_CLIENT_ID", format!("is required with {preset}"))),
+        }
+    }
+}
+
+/// Whether an Entra ID tenant value stands for many tenants (`common`, `organizations`).
+pub fn is_multi_tenant(tenant: &str) -> bool {
+    matches!(tenant.to_ascii_lowercase().as_str(), "common" | "organizations")
 }
 
 /// Whether `url`'s host is a loopback host: `localhost`, `127.0.0.0/8` or `[::1]`.
@@ -496,7 +583,7 @@ fn is_hostname(value: &str) -> bool {
         })
 }
 
-fn port_var(variable: &str, value: Option<&str>, default: u16) -> Result<u16, ConfigError> {
+pub(crate) fn port_var(variable: &str, value: Option<&str>, default: u16) -> Result<u16, ConfigError> {
     match value.map(str::trim) {
         None => Ok(default),
         Some(value) => {
@@ -538,7 +625,7 @@ fn boolean(variable: &str, value: &str) -> Result<bool, ConfigError> {
 }
 
 /// A comma-separated list of non-empty items.
-fn list(variable: &str, value: &str) -> Result<Vec<String>, ConfigError> {
+pub(crate) fn list(variable: &str, value: &str) -> Result<Vec<String>, ConfigError> {
     let items: Vec<String> = value.split(',').map(|item| item.trim().to_owned()).collect();
     if items.iter().any(String::is_empty) {
         return Err(ConfigError::new(variable, format!("{value:?} has an empty item (use a comma-separated list)")));
@@ -547,7 +634,7 @@ fn list(variable: &str, value: &str) -> Result<Vec<String>, ConfigError> {
 }
 
 /// One path segment of an authority URL: no `/`, `?`, `#` or spaces.
-fn segment<'a>(variable: &str, value: &'a str) -> Result<&'a str, ConfigError> {
+pub(crate) fn segment<'a>(variable: &str, value: &'a str) -> Result<&'a str, ConfigError> {
     let value = value.trim();
     if value.is_empty() || value.chars().any(|c| matches!(c, '/' | '?' | '#' | '%') || c.is_whitespace()) {
         return Err(ConfigError::new(variable, format!("{value:?} is not a valid identifier")));

@@ -1,6 +1,7 @@
 //! hello-api: the Hello World API behind JWT access tokens.
 
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod demo;
 pub mod issuer;

@@ -198,6 +198,17 @@ struct Shared {
     jwks_fetches: AtomicUsize,
     metadata_fetches: AtomicUsize,
     paths: Mutex<Vec<String>>,
+    token_answer: Mutex<(u16, String)>,
+    token_requests: Mutex<Vec<TokenRequestSeen>>,
+}
+
+/// A `POST` to the fake issuer's token endpoint, as it arrived.
+#[derive(Clone, Debug)]
+pub struct TokenRequestSeen {
+    pub path: String,
+    pub content_type: String,
+    /// The form fields, decoded.
+    pub form: HashMap<String, String>,
 }
 
 /// An OpenID provider on 127.0.0.1 port 0: metadata at any path ending in
@@ -221,6 +232,8 @@ impl FakeIssuer {
             jwks_fetches: AtomicUsize::new(0),
             metadata_fetches: AtomicUsize::new(0),
             paths: Mutex::new(Vec::new()),
+            token_answer: Mutex::new((400, r#"{"error":"unauthorized_client"}"#.to_owned())),
+            token_requests: Mutex::new(Vec::new()),
         });
         let accept = tokio::spawn(serve(listener, Arc::clone(&shared), port));
         Self { port, url: format!("http://127.0.0.1:{port}"), shared, accept: Mutex::new(Some(accept)) }
@@ -256,6 +269,16 @@ impl FakeIssuer {
     /// Every path requested so far, in order.
     pub fn paths(&self) -> Vec<String> {
         self.shared.paths.lock().unwrap().clone()
+    }
+
+    /// What a `POST` to any path ending in `/token` answers from now on.
+    pub fn answer_token_requests(&self, status: u16, body: Value) {
+        *self.shared.token_answer.lock().unwrap() = (status, body.to_string());
+    }
+
+    /// Every token request so far, in order.
+    pub fn token_requests(&self) -> Vec<TokenRequestSeen> {
+        self.shared.token_requests.lock().unwrap().clone()
     }
 
     /// Closes the listener: connections are refused until [`FakeIssuer::come_back`].
@@ -313,32 +336,38 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>, port: u16) {
     } else if is_jwks {
         shared.jwks_fetches.fetch_add(1, Ordering::SeqCst);
     }
-    let behaviour = shared.behaviour.lock().unwrap().clone();
-    let (status, body) = match behaviour {
-        Behaviour::Hang => {
-            tokio::time::sleep(Duration::from_secs(120)).await;
-            return;
-        }
-        Behaviour::Status(status) => (status, r#"{"error":"down"}"#.to_owned()),
-        Behaviour::Body(body) => (200, body),
-        Behaviour::Normal | Behaviour::Slow(_) => {
-            if let Behaviour::Slow(delay) = behaviour {
-                tokio::time::sleep(delay).await;
+    let (status, body) = if head.starts_with("POST ") && path.ends_with("/token") {
+        let seen = read_token_request(&mut stream, &request, path).await;
+        shared.token_requests.lock().unwrap().extend(seen);
+        shared.token_answer.lock().unwrap().clone()
+    } else {
+        let behaviour = shared.behaviour.lock().unwrap().clone();
+        match behaviour {
+            Behaviour::Hang => {
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                return;
             }
-            if is_metadata {
-                let issuer =
-                    shared.issuer.lock().unwrap().clone().unwrap_or_else(|| format!("http://127.0.0.1:{port}/"));
-                let base = path.trim_end_matches("/.well-known/openid-configuration");
-                let metadata = json!({
-                    "issuer": issuer,
-                    "jwks_uri": format!("http://127.0.0.1:{port}{base}/discovery/jwks.json"),
-                    "token_endpoint": format!("http://127.0.0.1:{port}{base}/oauth/token"),
-                });
-                (200, metadata.to_string())
-            } else if is_jwks {
-                (200, json!({ "keys": *shared.keys.lock().unwrap() }).to_string())
-            } else {
-                (404, r#"{"error":"not found"}"#.to_owned())
+            Behaviour::Status(status) => (status, r#"{"error":"down"}"#.to_owned()),
+            Behaviour::Body(body) => (200, body),
+            Behaviour::Normal | Behaviour::Slow(_) => {
+                if let Behaviour::Slow(delay) = behaviour {
+                    tokio::time::sleep(delay).await;
+                }
+                if is_metadata {
+                    let issuer =
+                        shared.issuer.lock().unwrap().clone().unwrap_or_else(|| format!("http://127.0.0.1:{port}/"));
+                    let base = path.trim_end_matches("/.well-known/openid-configuration");
+                    let metadata = json!({
+                        "issuer": issuer,
+                        "jwks_uri": format!("http://127.0.0.1:{port}{base}/discovery/jwks.json"),
+                        "token_endpoint": format!("http://127.0.0.1:{port}{base}/oauth/token"),
+                    });
+                    (200, metadata.to_string())
+                } else if is_jwks {
+                    (200, json!({ "keys": *shared.keys.lock().unwrap() }).to_string())
+                } else {
+                    (404, r#"{"error":"not found"}"#.to_owned())
+                }
             }
         }
     };
@@ -348,6 +377,26 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>, port: u16) {
     );
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
+}
+
+/// Reads the body of a token request whose head (and maybe part of the body) is in `request`.
+async fn read_token_request(stream: &mut TcpStream, request: &[u8], path: String) -> Option<TokenRequestSeen> {
+    let head_end = request.windows(4).position(|window| window == b"\r\n\r\n")? + 4;
+    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+    let header = |name: &str| {
+        head.lines().find_map(|line| line.strip_prefix(name).map(|value| value.trim().to_owned())).unwrap_or_default()
+    };
+    let length: usize = header("content-length:").parse().ok()?;
+    let mut body = request[head_end..].to_vec();
+    while body.len() < length {
+        let mut buffer = [0u8; 1024];
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return None,
+            Ok(read) => body.extend_from_slice(&buffer[..read]),
+        }
+    }
+    let form = serde_urlencoded::from_bytes(&body).ok()?;
+    Some(TokenRequestSeen { path, content_type: header("content-type:"), form })
 }
 
 // ---------------------------------------------------------------------------------------------

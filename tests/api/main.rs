@@ -2,6 +2,7 @@
 //! with keys generated here. One file per feature.
 
 mod browser;
+mod client;
 mod config_errors;
 mod cors_and_headers;
 mod demo;

@@ -1,0 +1,204 @@
+//! What `hello-client` needs: which token endpoint to ask, the client-credentials request, a token
+//! cache, and the API call.
+//!
+//! The provider is chosen from the same variables as the server's issuer ([`AuthorityVars`]), so one
+//! `.env` configures both.
+
+mod provider;
+mod token;
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::config::{AuthorityVars, ConfigError, check_transport};
+
+pub use provider::{Provider, TokenRequest};
+pub use token::{Token, TokenClient};
+
+/// The most of a token-endpoint or API response that is read (bytes).
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Time allowed for each request to a token endpoint, a metadata document or the API.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `hello-client`'s settings, from flags, the environment or `.env` (in that order of precedence).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ClientSettings {
+    /// Base URL of the API [default: http://localhost:6060]
+    #[arg(long, env = "API_SERVER_URL", value_name = "URL")]
+    pub api_server_url: Option<String>,
+    /// The calling application's client id [local default: demo-client]
+    #[arg(long, env = "CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+    /// The calling application's client secret (prefer the environment or .env over this flag)
+    #[arg(long, env = "CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// Auth0 tenant domain, e.g. tenant.eu.auth0.com
+    #[arg(long, env = "AUTH0_DOMAIN", value_name = "DOMAIN")]
+    pub auth0_domain: Option<String>,
+    /// The API identifier to request a token for (Auth0, other OpenID providers)
+    #[arg(long, env = "AUTH0_AUDIENCE", value_name = "AUDIENCE")]
+    pub auth0_audience: Option<String>,
+    /// Same as --auth0-audience, for providers other than Auth0
+    #[arg(long, env = "AUDIENCE", value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+    /// Any OpenID provider: its issuer URL (the token endpoint comes from its metadata)
+    #[arg(long, env = "ISSUER_BASE_URL", value_name = "URL")]
+    pub issuer_base_url: Option<String>,
+    /// Microsoft Entra ID: the caller's tenant id
+    #[arg(long, env = "AZURE_TENANT_ID", value_name = "TENANT")]
+    pub azure_tenant_id: Option<String>,
+    /// Microsoft Entra ID / B2C: the API's application (client) id
+    #[arg(long, env = "AZURE_APP_CLIENT_ID", value_name = "ID")]
+    pub azure_app_client_id: Option<String>,
+    /// Microsoft Entra ID authority host [default: https://login.microsoftonline.com]
+    #[arg(long, env = "AZURE_AUTHORITY_HOST", value_name = "URL")]
+    pub azure_authority_host: Option<String>,
+    /// Azure AD B2C tenant name (the part before .onmicrosoft.com)
+    #[arg(long, env = "AZURE_B2C_TENANT_NAME", value_name = "NAME")]
+    pub azure_b2c_tenant_name: Option<String>,
+    /// Azure AD B2C user-flow policy, e.g. B2C_1_signupsignin
+    #[arg(long, env = "AZURE_B2C_POLICY", value_name = "POLICY")]
+    pub azure_b2c_policy: Option<String>,
+    /// Azure AD B2C authority host [default: https://{name}.b2clogin.com]
+    #[arg(long, env = "AZURE_B2C_AUTHORITY_HOST", value_name = "URL")]
+    pub azure_b2c_authority_host: Option<String>,
+    /// Local mode: the local issuer's port [default: 6061]
+    #[arg(long, env = "LOCAL_ISSUER_PORT", value_name = "PORT")]
+    pub local_issuer_port: Option<String>,
+    /// Local mode: demo-client's secret [default: demo-client-secret]
+    #[arg(long, env = "LOCAL_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
+    pub local_client_secret: Option<String>,
+    /// Local mode: demo-admin's secret [default: demo-admin-secret]
+    #[arg(long, env = "LOCAL_ADMIN_SECRET", value_name = "SECRET", hide_env_values = true)]
+    pub local_admin_secret: Option<String>,
+}
+
+/// A failure of `hello-client`, printed as one line on stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// A setting is missing or wrong.
+    #[error("configuration error: {0}")]
+    Config(#[from] ConfigError),
+    /// The token endpoint answered with an OAuth 2.0 error (RFC 6749 section 5.2).
+    #[error("the token endpoint refused the request: {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Refused {
+        /// The `error` code, e.g. `invalid_client`.
+        error: String,
+        /// The `error_description`, when given.
+        description: Option<String>,
+    },
+    /// A server answered, but not with what the protocol asks for.
+    #[error("{0}")]
+    Protocol(String),
+    /// A server could not be reached or did not answer in time.
+    #[error("{what}: {cause}")]
+    Network {
+        /// What was being done, e.g. `cannot reach the token endpoint http://127.0.0.1:6061/oauth/token`.
+        what: String,
+        /// The cause, with its sources.
+        cause: String,
+    },
+}
+
+impl ClientError {
+    pub(crate) fn network(what: String, err: &reqwest::Error) -> Self {
+        // reqwest's own message hides the interesting part ("connection refused") in its sources.
+        let mut cause = if err.is_timeout() { "timed out".to_owned() } else { String::new() };
+        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
+        while let Some(inner) = source {
+            let text = inner.to_string();
+            if !cause.contains(&text) {
+                if !cause.is_empty() {
+                    cause.push_str(": ");
+                }
+                cause.push_str(&text);
+            }
+            source = inner.source();
+        }
+        if cause.is_empty() {
+            cause = err.to_string();
+        }
+        Self::Network { what, cause }
+    }
+}
+
+impl ClientSettings {
+    /// Empty values count as unset, as they do for the server.
+    fn get(value: &Option<String>) -> Option<String> {
+        value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_owned)
+    }
+
+    /// The issuer variables, for [`AuthorityVars::authority`].
+    pub fn authority_vars(&self) -> AuthorityVars {
+        AuthorityVars {
+            auth0_domain: Self::get(&self.auth0_domain),
+            issuer_base_url: Self::get(&self.issuer_base_url),
+            azure_tenant_id: Self::get(&self.azure_tenant_id),
+            azure_app_client_id: Self::get(&self.azure_app_client_id),
+            azure_authority_host: Self::get(&self.azure_authority_host),
+            azure_b2c_tenant_name: Self::get(&self.azure_b2c_tenant_name),
+            azure_b2c_policy: Self::get(&self.azure_b2c_policy),
+            azure_b2c_authority_host: Self::get(&self.azure_b2c_authority_host),
+        }
+    }
+
+    /// The API's base URL: `https`, or `http` on loopback only, since a token travels to it.
+    pub fn api_server_url(&self) -> Result<Url, ConfigError> {
+        let value = Self::get(&self.api_server_url).unwrap_or_else(|| "http://localhost:6060".to_owned());
+        let url = Url::parse(&value)
+            .map_err(|err| ConfigError::new("API_SERVER_URL", format!("{value:?} is not a URL ({err})")))?;
+        check_transport(&url).map_err(|problem| ConfigError::new("API_SERVER_URL", problem))?;
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(ConfigError::new("API_SERVER_URL", format!("{value:?} must not carry credentials or a query")));
+        }
+        Ok(url)
+    }
+}
+
+/// `GET {api}{path}` with the token; the status and the body (read up to [`MAX_RESPONSE_BYTES`]).
+pub async fn call_api(
+    http: &reqwest::Client,
+    api: &Url,
+    path: &str,
+    token: &Token,
+) -> Result<(reqwest::StatusCode, String), ClientError> {
+    if !path.starts_with('/') {
+        return Err(ClientError::Protocol(format!("the path {path:?} must start with /, e.g. /api/messages/admin")));
+    }
+    let url = format!("{}{path}", api.as_str().trim_end_matches('/'));
+    let url = Url::parse(&url).map_err(|err| ClientError::Protocol(format!("{url:?} is not a URL ({err})")))?;
+    let response = http
+        .get(url.clone())
+        .bearer_auth(token.access_token())
+        .send()
+        .await
+        .map_err(|err| ClientError::network(format!("cannot reach the API at {url}"), &err))?;
+    let status = response.status();
+    let body = token::read_limited(response)
+        .await
+        .map_err(|err| ClientError::network(format!("cannot read the API's answer from {url}"), &err))?;
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// The one HTTP client `hello-client` uses: rustls, timeouts, no redirects (a redirect would
+/// carry a secret or a token to a place nobody configured).
+pub fn http_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("hello-client/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Lets `./.env` fill in the variables the environment does not set, as the server does; call it
+/// before parsing the command line and before any thread starts.
+pub fn load_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::from_path(".env") {
+        Ok(()) => Ok(()),
+        Err(err) if err.not_found() => Ok(()),
+        Err(err) => Err(ConfigError::new(".env", crate::config::dotenv_problem(&err))),
+    }
+}

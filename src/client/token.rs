@@ -1,0 +1,183 @@
+//! The client-credentials grant and a token cache: a token is reused until a minute before it expires.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use tokio::sync::{Mutex, OnceCell};
+use url::Url;
+
+use super::provider::{Endpoint, TokenRequest};
+use super::{ClientError, MAX_RESPONSE_BYTES};
+use crate::config::check_transport;
+
+/// How long before its expiry a cached token stops being used.
+pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
+
+/// An access token and when it stops being reused.
+#[derive(Clone)]
+pub struct Token {
+    access_token: String,
+    renew_at: Option<Instant>,
+}
+
+impl Token {
+    /// The token itself, for an `Authorization: Bearer` header.
+    pub fn access_token(&self) -> &str {
+        &self.access_token
+    }
+
+    fn reusable(&self) -> bool {
+        self.renew_at.is_some_and(|renew_at| Instant::now() < renew_at)
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token").field("access_token", &"<hidden>").field("renew_at", &self.renew_at).finish()
+    }
+}
+
+/// Gets tokens for one [`TokenRequest`] and reuses each until [`RENEW_BEFORE_EXPIRY`] before it expires.
+pub struct TokenClient {
+    http: reqwest::Client,
+    request: TokenRequest,
+    endpoint: OnceCell<Url>,
+    cached: Mutex<Option<Token>>,
+}
+
+impl TokenClient {
+    /// A client for `request`, sending through `http` (see [`super::http_client`]).
+    pub fn new(http: reqwest::Client, request: TokenRequest) -> Self {
+        Self { http, request, endpoint: OnceCell::new(), cached: Mutex::new(None) }
+    }
+
+    /// A usable token: the cached one, or a new one from the token endpoint.
+    pub async fn token(&self) -> Result<Token, ClientError> {
+        // Held across the request, so that concurrent callers share one token request.
+        let mut cached = self.cached.lock().await;
+        if let Some(token) = cached.as_ref().filter(|token| token.reusable()) {
+            return Ok(token.clone());
+        }
+        let token = self.request_token().await?;
+        *cached = Some(token.clone());
+        Ok(token)
+    }
+
+    async fn request_token(&self) -> Result<Token, ClientError> {
+        let endpoint = self.endpoint.get_or_try_init(|| self.find_endpoint()).await?;
+        let sent = Instant::now();
+        let response = self
+            .http
+            .post(endpoint.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&self.request.form())
+            .send()
+            .await
+            .map_err(|err| ClientError::network(format!("cannot reach the token endpoint {endpoint}"), &err))?;
+        let status = response.status();
+        let body = read_limited(response)
+            .await
+            .map_err(|err| ClientError::network(format!("cannot read the answer of {endpoint}"), &err))?;
+        if !status.is_success() {
+            return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
+                Ok(refusal) => ClientError::Refused {
+                    error: printable(&refusal.error),
+                    description: refusal.error_description.as_deref().map(printable),
+                },
+                Err(_) => ClientError::Protocol(format!(
+                    "the token endpoint {endpoint} answered {status} without an OAuth 2.0 error"
+                )),
+            });
+        }
+        let issued: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
+            ClientError::Protocol(format!("the token endpoint {endpoint} answered {status} without an access token"))
+        })?;
+        if issued.access_token.is_empty()
+            || issued.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+        {
+            return Err(ClientError::Protocol(format!("the token endpoint {endpoint} did not issue a bearer token")));
+        }
+        // Counted from when the request was sent, so the token never outlives what the issuer said.
+        let renew_at = issued
+            .expires_in
+            .and_then(|expires_in| expires_in.seconds())
+            .and_then(|seconds| sent.checked_add(Duration::from_secs(seconds)))
+            .and_then(|expires_at| expires_at.checked_sub(RENEW_BEFORE_EXPIRY));
+        Ok(Token { access_token: issued.access_token, renew_at })
+    }
+
+    async fn find_endpoint(&self) -> Result<Url, ClientError> {
+        let metadata = match &self.request.endpoint {
+            Endpoint::At(url) => return Ok(url.clone()),
+            Endpoint::FromMetadata(metadata) => metadata,
+        };
+        let what = format!("cannot read the OpenID metadata at {metadata}");
+        let response =
+            self.http.get(metadata.clone()).send().await.map_err(|err| ClientError::network(what.clone(), &err))?;
+        let status = response.status();
+        let body = read_limited(response).await.map_err(|err| ClientError::network(what.clone(), &err))?;
+        if !status.is_success() {
+            return Err(ClientError::Protocol(format!("{what}: it answered {status}")));
+        }
+        let document: Metadata = serde_json::from_slice(&body)
+            .map_err(|_| ClientError::Protocol(format!("{what}: it holds no token_endpoint")))?;
+        let endpoint = Url::parse(&document.token_endpoint)
+            .map_err(|_| ClientError::Protocol(format!("{what}: its token_endpoint is not a URL")))?;
+        check_transport(&endpoint).map_err(|problem| ClientError::Protocol(format!("token_endpoint {problem}")))?;
+        Ok(endpoint)
+    }
+}
+
+/// The body of `response`, up to [`MAX_RESPONSE_BYTES`] (the rest is not read).
+pub(crate) async fn read_limited(mut response: reqwest::Response) -> reqwest::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_RESPONSE_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_RESPONSE_BYTES {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// What an issuer says is shown on a terminal: no control characters, and not too much of it.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: Option<String>,
+    expires_in: Option<ExpiresIn>,
+}
+
+/// RFC 6749 says a number; some providers (Entra ID v1) send a string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExpiresIn {
+    Number(u64),
+    Text(String),
+}
+
+impl ExpiresIn {
+    fn seconds(&self) -> Option<u64> {
+        match self {
+            Self::Number(seconds) => Some(*seconds),
+            Self::Text(text) => text.trim().parse().ok(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorResponse {
+    error: String,
+    error_description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    token_endpoint: String,
+}
