@@ -98,8 +98,6 @@ pub struct Settings {
     /// Whether the browser demo is served at `client_origin` (`SERVE_DEMO`; default: on in local
     /// mode when the origin is a loopback `http` URL, off otherwise).
     pub serve_demo: bool,
-    /// Folder the browser demo is served from (`DEMO_DIR`, default `static`).
-    pub demo_dir: PathBuf,
     /// The local issuer's settings (used only when `issuer` is [`IssuerSource::Local`]).
     pub local: LocalIssuerSettings,
     /// `RUST_LOG`, default `info`.
@@ -131,7 +129,6 @@ struct Raw {
     jwks_retry_seconds: Option<String>,
     token_cache_size: Option<String>,
     serve_demo: Option<String>,
-    demo_dir: Option<String>,
     local_issuer_port: Option<String>,
     local_client_secret: Option<String>,
     local_admin_secret: Option<String>,
@@ -154,8 +151,11 @@ pub fn load_vars() -> Result<HashMap<String, String>, ConfigError> {
         Err(err) if err.not_found() => {}
         Err(err) => return Err(ConfigError::new(".env", dotenv_problem(&err))),
     }
+    // An empty variable counts as unset, so `.env` still fills it in.
     for (key, value) in std::env::vars_os() {
-        if let (Some(key), value) = (key.to_str(), value.to_string_lossy()) {
+        if let (Some(key), value) = (key.to_str(), value.to_string_lossy())
+            && !value.trim().is_empty()
+        {
             vars.insert(key.to_owned(), value.into_owned());
         }
     }
@@ -173,7 +173,7 @@ pub(crate) fn dotenv_problem(err: &dotenvy::Error) -> String {
 /// The names of every variable this server reads (for `envy`, which is case-insensitive).
 fn relevant(key: &str) -> bool {
     const PREFIXES: [&str; 4] = ["AUTH0_", "AZURE_", "JWKS_", "LOCAL_"];
-    const NAMES: [&str; 13] = [
+    const NAMES: [&str; 12] = [
         "HOST",
         "PORT",
         "CLIENT_ORIGIN_URL",
@@ -184,7 +184,6 @@ fn relevant(key: &str) -> bool {
         "CLOCK_SKEW_SECONDS",
         "TOKEN_CACHE_SIZE",
         "SERVE_DEMO",
-        "DEMO_DIR",
         "RUST_LOG",
         "JWKS_RETRY_SECONDS",
     ];
@@ -273,7 +272,6 @@ impl Raw {
             jwks_retry: seconds("JWKS_RETRY_SECONDS", self.jwks_retry_seconds.as_deref(), 3, 1)?,
             token_cache_size: count("TOKEN_CACHE_SIZE", self.token_cache_size.as_deref(), 10_000)?,
             serve_demo,
-            demo_dir: self.demo_dir.map_or_else(|| "static".into(), PathBuf::from),
             local,
             log_filter: self.rust_log.unwrap_or_else(|| "info".into()),
         })

@@ -20,7 +20,9 @@ pub struct DemoConfig {
     pub token_endpoint: Option<String>,
     /// The audience the page asks tokens for.
     pub audience: String,
-    /// The local demo clients (local mode only: their secrets are the documented demo ones).
+    /// The local demo clients with their secrets (local mode only, where the demo is served on
+    /// loopback alone; the secrets are `LOCAL_CLIENT_SECRET` / `LOCAL_ADMIN_SECRET` or their
+    /// documented defaults, so the page can ask the local issuer for tokens).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<DemoClientConfig>,
 }
@@ -80,7 +82,8 @@ pub fn server(listeners: Vec<TcpListener>, config: DemoConfig) -> std::io::Resul
             .route("/favicon.ico", web::get().to(HttpResponse::NoContent))
             .default_service(web::to(HttpResponse::NotFound))
     })
-    .workers(1);
+    .workers(1)
+    .disable_signals();
     for listener in listeners {
         server = server.listen(listener)?;
     }

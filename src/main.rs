@@ -23,6 +23,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    match application.stopper().stop_on_signal() {
+        Ok(stop) => drop(actix_web::rt::spawn(stop)),
+        Err(err) => log::warn!("cannot listen for SIGTERM and Ctrl-C: {err}"),
+    }
     application.announce();
     match application.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,

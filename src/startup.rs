@@ -110,7 +110,10 @@ impl Application {
             cooldown: settings.jwks_cooldown,
             retry: settings.jwks_retry,
         };
-        let key_set = KeySet::new(source, KeySet::http_client()?, settings.algorithms.clone(), policy);
+        let loopback = match &source {
+            KeySource::Fixed { jwks_uri: url, .. } | KeySource::Discovery { metadata_url: url } => is_loopback(url),
+        };
+        let key_set = KeySet::new(source, KeySet::http_client(loopback)?, settings.algorithms.clone(), policy);
         key_set.start();
         let validator = web::Data::new(Validator::new(
             Arc::clone(&key_set),
@@ -177,7 +180,14 @@ impl Application {
         }
     }
 
-    /// Serves until every server stops (SIGTERM or Ctrl-C stop them gracefully).
+    /// Something that stops every server: in-flight requests finish, new connections are refused.
+    pub fn stopper(&self) -> Stopper {
+        let mut handles = vec![self.api.handle()];
+        handles.extend(self.local_issuer.iter().chain(&self.demo).map(|(_, server)| server.handle()));
+        Stopper { handles }
+    }
+
+    /// Serves until every server stops (see [`Application::stopper`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let optional = |server: Option<(String, Server)>| async move {
             match server {
@@ -187,6 +197,39 @@ impl Application {
         };
         tokio::try_join!(self.api, optional(self.local_issuer), optional(self.demo))?;
         Ok(())
+    }
+}
+
+/// Stops the application's servers gracefully.
+#[derive(Clone)]
+pub struct Stopper {
+    handles: Vec<actix_web::dev::ServerHandle>,
+}
+
+impl Stopper {
+    /// Stops accepting connections, lets in-flight requests finish (up to 30 s), then stops.
+    pub async fn stop(&self) {
+        // The API first: the issuer and the demo stay up while its last requests finish.
+        for handle in &self.handles {
+            handle.stop(true).await;
+        }
+    }
+
+    /// Listens for SIGTERM and Ctrl-C (SIGINT) from now on; the future stops gracefully at the
+    /// first of them. (actix-web's own handling would treat Ctrl-C as a forced stop that drops
+    /// in-flight requests.)
+    #[cfg(unix)]
+    pub fn stop_on_signal(self) -> std::io::Result<impl Future<Output = ()>> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => log::info!("Ctrl-C: stopping gracefully"),
+                _ = terminate.recv() => log::info!("SIGTERM: stopping gracefully"),
+            }
+            self.stop().await;
+        })
     }
 }
 
@@ -279,6 +322,7 @@ fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_ori
     .client_disconnect_timeout(limits::DISCONNECT_TIMEOUT)
     .keep_alive(limits::KEEP_ALIVE)
     .max_connections(limits::MAX_CONNECTIONS_PER_WORKER)
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

@@ -222,9 +222,12 @@ impl KeySet {
         })
     }
 
-    /// An HTTP client fit for key-set fetches: rustls, a 5 s timeout, no redirects, no proxy.
-    pub fn http_client() -> reqwest::Result<reqwest::Client> {
-        reqwest::Client::builder()
+    /// An HTTP client fit for key-set fetches: rustls, a 5 s timeout, no redirects. It uses the
+    /// proxy of `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`, except for an issuer on loopback
+    /// (`loopback`), which a proxy could not reach.
+    pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
+        let builder = if loopback { reqwest::Client::builder().no_proxy() } else { reqwest::Client::builder() };
+        builder
             .timeout(FETCH_TIMEOUT)
             .connect_timeout(FETCH_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())

@@ -183,9 +183,11 @@ pub async fn call_api(
 }
 
 /// The one HTTP client `hello-client` uses: rustls, timeouts, no redirects (a redirect would
-/// carry a secret or a token to a place nobody configured).
-pub fn http_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// carry a secret or a token to a place nobody configured). When everything it talks to is on
+/// loopback (`loopback`), it ignores `HTTP_PROXY` and the like, which could not reach it.
+pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
+    let builder = if loopback { reqwest::Client::builder().no_proxy() } else { reqwest::Client::builder() };
+    builder
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
@@ -193,12 +195,19 @@ pub fn http_client() -> reqwest::Result<reqwest::Client> {
         .build()
 }
 
-/// Lets `./.env` fill in the variables the environment does not set, as the server does; call it
-/// before parsing the command line and before any thread starts.
-pub fn load_dotenv() -> Result<(), ConfigError> {
-    match dotenvy::from_path(".env") {
-        Ok(()) => Ok(()),
-        Err(err) if err.not_found() => Ok(()),
-        Err(err) => Err(ConfigError::new(".env", crate::config::dotenv_problem(&err))),
+/// The variables `./.env` fills in: those the environment leaves unset or empty, as for the server.
+pub fn dotenv_fill_ins() -> Result<Vec<(String, String)>, ConfigError> {
+    let entries = match dotenvy::from_path_iter(".env") {
+        Ok(entries) => entries,
+        Err(err) if err.not_found() => return Ok(Vec::new()),
+        Err(err) => return Err(ConfigError::new(".env", crate::config::dotenv_problem(&err))),
+    };
+    let mut fill_ins = Vec::new();
+    for entry in entries {
+        let (key, value) = entry.map_err(|err| ConfigError::new(".env", crate::config::dotenv_problem(&err)))?;
+        if std::env::var_os(&key).is_none_or(|set| set.to_string_lossy().trim().is_empty()) {
+            fill_ins.push((key, value));
+        }
     }
+    Ok(fill_ins)
 }

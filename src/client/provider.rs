@@ -124,6 +124,13 @@ impl TokenRequest {
         Ok(Self { provider, endpoint, client_id, client_secret, resource })
     }
 
+    /// Whether the token endpoint (or the metadata naming it) is on a loopback host.
+    pub fn is_loopback(&self) -> bool {
+        match &self.endpoint {
+            Endpoint::At(url) | Endpoint::FromMetadata(url) => crate::config::is_loopback(url),
+        }
+    }
+
     /// The form fields sent to the token endpoint.
     pub fn form(&self) -> Vec<(&'static str, &str)> {
         let mut form = vec![

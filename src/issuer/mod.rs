@@ -93,6 +93,7 @@ pub fn server(
             .default_service(web::to(HttpResponse::NotFound))
     })
     .workers(1)
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)

@@ -265,7 +265,13 @@ async fn plain_http_is_refused_for_hosts_other_than_loopback() {
 async fn in_local_mode_demo_admin_reads_the_admin_message_and_demo_client_is_denied() {
     let app = TestApp::local(&[]).await;
     let issuer_port = app.local_issuer_url.as_deref().unwrap().trim_end_matches('/').rsplit(':').next().unwrap();
-    let local = [("API_SERVER_URL", app.url.as_str()), ("LOCAL_ISSUER_PORT", issuer_port)];
+    let local = [
+        ("API_SERVER_URL", app.url.as_str()),
+        ("LOCAL_ISSUER_PORT", issuer_port),
+        // Everything is on loopback, where a proxy could not reach: it is not used.
+        ("HTTP_PROXY", "http://127.0.0.1:9"),
+        ("ALL_PROXY", "http://127.0.0.1:9"),
+    ];
     let token = hello_client(&local, &["token"]).await;
     app.wait_for_status(PROTECTED, text(&token.stdout).trim(), 200).await;
 
@@ -306,4 +312,7 @@ async fn dot_env_configures_the_client_and_the_environment_wins() {
 
     let overridden = hello_client_in(&dir, &[("CLIENT_ID", "demo-client")], &["call", ADMIN]).await;
     assert_ne!(overridden.status.code(), Some(0), "CLIENT_ID from the environment wins over .env");
+
+    let empty = hello_client_in(&dir, &[("CLIENT_ID", "")], &["call", ADMIN]).await;
+    assert_eq!(empty.status.code(), Some(0), "an empty variable counts as unset: {}", text(&empty.stderr));
 }

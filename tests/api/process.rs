@@ -29,6 +29,10 @@ async fn dot_env_fills_in_what_the_environment_does_not_set() {
     assert_ne!(output.status.code(), Some(0));
     assert!(stderr.contains("TOKEN_ALGORITHMS"), "the .env value is read: {stderr}");
 
+    let output = server(&dir).env("TOKEN_ALGORITHMS", " ").output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("TOKEN_ALGORITHMS"), "an empty variable counts as unset, so .env fills it in: {stderr}");
+
     let output = server(&dir).env("TOKEN_ALGORITHMS", "RS256").output().await.unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -48,6 +52,12 @@ async fn local_mode_prints_a_curl_line_that_reads_the_admin_message_and_stops_on
     let dir = temp_dir("local-mode");
     let mut child = server(&dir)
         .envs([("PORT", "0"), ("LOCAL_ISSUER_PORT", "0"), ("SERVE_DEMO", "false"), ("RUST_LOG", "info")])
+        // A proxy cannot reach the local issuer on loopback, so local mode goes around it.
+        .envs([
+            ("HTTP_PROXY", "http://127.0.0.1:9"),
+            ("HTTPS_PROXY", "http://127.0.0.1:9"),
+            ("ALL_PROXY", "http://127.0.0.1:9"),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -93,6 +103,7 @@ async fn local_mode_prints_a_curl_line_that_reads_the_admin_message_and_stops_on
     let logged = logged.await.unwrap();
     assert!(logged.iter().any(|line| line.contains("WARN") && line.contains("development only")), "{logged:#?}");
     assert!(logged.iter().any(|line| line.contains("listening on http://127.0.0.1:")), "{logged:#?}");
+    assert!(logged.iter().any(|line| line.contains("SIGTERM: stopping gracefully")), "{logged:#?}");
     assert!(!dir.join(".local-issuer-key.pem").metadata().unwrap().permissions().readonly());
     #[cfg(unix)]
     {
@@ -100,4 +111,36 @@ async fn local_mode_prints_a_curl_line_that_reads_the_admin_message_and_stops_on
         let mode = dir.join(".local-issuer-key.pem").metadata().unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "the key file is private to its owner");
     }
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_the_server_gracefully_too() {
+    let dir = temp_dir("ctrl-c");
+    let mut child = server(&dir)
+        .envs([("PORT", "0"), ("LOCAL_ISSUER_PORT", "0"), ("SERVE_DEMO", "false"), ("RUST_LOG", "info")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            if line.contains("listening on") {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the server starts");
+
+    let pid = child.id().unwrap().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("Ctrl-C stops it").unwrap();
+
+    assert!(status.success(), "{status}");
+    let mut rest = Vec::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        rest.push(line);
+    }
+    assert!(rest.iter().any(|line| line.contains("Ctrl-C: stopping gracefully")), "{rest:#?}");
 }
