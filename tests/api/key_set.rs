@@ -4,20 +4,11 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use jsonwebtoken::Algorithm;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Behaviour, FakeIssuer, Signer, TestApp, assert_invalid_token, claims};
+use crate::helpers::{Behaviour, FakeIssuer, Signer, TestApp, assert_invalid_token, assert_unavailable, claims};
 
 const PROTECTED: &str = "/api/messages/protected";
-
-async fn assert_unavailable(response: reqwest::Response) {
-    assert_eq!(response.status(), 503);
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!(retry_after >= 1);
-    assert!(response.headers().get("www-authenticate").is_none());
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body, json!({ "message": "Unable to verify credentials" }));
-}
 
 #[tokio::test]
 async fn a_key_rotated_in_after_start_up_is_picked_up_at_once() {
