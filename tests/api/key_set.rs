@@ -89,6 +89,31 @@ async fn concurrent_first_requests_share_one_fetch() {
 }
 
 #[tokio::test]
+async fn concurrent_requests_naming_a_newly_rotated_kid_share_its_one_fetch() {
+    let good = Signer::rsa(0, "good", Algorithm::RS256);
+    let rotated = Signer::rsa(1, "rotated", Algorithm::RS256);
+    let issuer = FakeIssuer::start(vec![good.jwk()]).await;
+    let app = TestApp::trusting(&issuer, &[("JWKS_COOLDOWN_SECONDS", "300")]).await;
+    app.wait_for_status(PROTECTED, &good.sign(&claims(&issuer.issuer(), &[])), 200).await;
+    let fetches = issuer.jwks_fetches();
+
+    issuer.set_keys(vec![good.jwk(), rotated.jwk()]);
+    issuer.behave(Behaviour::Slow(Duration::from_millis(500)));
+    let token = rotated.sign(&claims(&issuer.issuer(), &[]));
+    // The first request starts the refresh; the others arrive while it is under way.
+    let requests = (0..10u64).map(|i| {
+        let (app, token) = (&app, &token);
+        async move {
+            tokio::time::sleep(Duration::from_millis(i * 30)).await;
+            app.get(PROTECTED, Some(token)).await.status().as_u16()
+        }
+    });
+    let statuses = join_all(requests).await;
+    assert!(statuses.iter().all(|&status| status == 200), "{statuses:?}");
+    assert_eq!(issuer.jwks_fetches(), fetches + 1);
+}
+
+#[tokio::test]
 async fn cached_keys_keep_working_while_the_issuer_is_down() {
     let good = Signer::rsa(0, "good", Algorithm::RS256);
     let issuer = FakeIssuer::start(vec![good.jwk()]).await;
