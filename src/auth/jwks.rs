@@ -328,6 +328,11 @@ impl KeySet {
     /// Fetches unless the rules forbid it or another caller fetched since `seen_attempts`.
     async fn refresh(self: &Arc<Self>, reason: Reason, seen_attempts: u64) {
         if !self.may_fetch(reason) {
+            // A fetch another caller started may bring what this one needs (a freshly rotated
+            // kid): wait for it rather than answer from the keys it is about to replace.
+            if self.read().attempts == seen_attempts {
+                drop(self.fetching.lock().await);
+            }
             return;
         }
         let guard = Arc::clone(&self.fetching).lock_owned().await;

@@ -280,3 +280,29 @@ fn token_id() -> String {
     let bytes: [u8; 16] = rand::generate(&rand::SystemRandom::new()).map(|random| random.expose()).unwrap_or_default();
     URL_SAFE_NO_PAD.encode(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::secrets_match;
+
+    /// `secrets_match` goes through `aws_lc_rs::constant_time` on equal-length digests, so its
+    /// time does not depend on where two secrets differ; timing is not measured here, only that
+    /// the comparison decides correctly whatever the lengths.
+    #[test]
+    fn secrets_match_only_when_equal_whatever_their_lengths() {
+        let expected = "demo-admin-secret";
+        let cases = [
+            ("demo-admin-secret", true),
+            ("Demo-admin-secret", false),
+            ("demo-admin-secreT", false),
+            ("demo-admin-secre", false),
+            ("demo-admin-secret ", false),
+            ("demo-admin-secretdemo-admin-secret", false),
+            ("", false),
+        ];
+        for (given, matches) in cases {
+            assert_eq!(secrets_match(given, expected), matches, "{given:?}");
+        }
+        assert!(secrets_match("", ""));
+    }
+}

@@ -189,6 +189,15 @@ pub enum Behaviour {
     Hang,
     /// Answer normally, but only after this long (every request).
     Slow(Duration),
+    /// The normal answer, one byte at a time with this pause before each byte (headers included).
+    Drip(Duration),
+    /// The normal document padded with a `padding` member to at least this many bytes. With
+    /// `declared`, a `content-length` announces the size; without, the body ends when the
+    /// connection closes, so only counting while reading can notice.
+    Huge { bytes: usize, declared: bool },
+    /// This redirect status with this `location` (absolute, or a path on this server; `{path}`
+    /// stands for the path requested), for every request.
+    Redirect { status: u16, location: String },
 }
 
 struct Shared {
@@ -336,46 +345,58 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>, port: u16) {
     } else if is_jwks {
         shared.jwks_fetches.fetch_add(1, Ordering::SeqCst);
     }
-    let (status, body) = if head.starts_with("POST ") && path.ends_with("/token") {
+    if head.starts_with("POST ") && path.ends_with("/token") {
         let seen = read_token_request(&mut stream, &request, path).await;
         shared.token_requests.lock().unwrap().extend(seen);
-        shared.token_answer.lock().unwrap().clone()
-    } else {
-        let behaviour = shared.behaviour.lock().unwrap().clone();
-        match behaviour {
-            Behaviour::Hang => {
-                tokio::time::sleep(Duration::from_secs(120)).await;
-                return;
-            }
-            Behaviour::Status(status) => (status, r#"{"error":"down"}"#.to_owned()),
-            Behaviour::Body(body) => (200, body),
-            Behaviour::Normal | Behaviour::Slow(_) => {
-                if let Behaviour::Slow(delay) = behaviour {
-                    tokio::time::sleep(delay).await;
-                }
-                if is_metadata {
-                    let issuer =
-                        shared.issuer.lock().unwrap().clone().unwrap_or_else(|| format!("http://127.0.0.1:{port}/"));
-                    let base = path.trim_end_matches("/.well-known/openid-configuration");
-                    let metadata = json!({
-                        "issuer": issuer,
-                        "jwks_uri": format!("http://127.0.0.1:{port}{base}/discovery/jwks.json"),
-                        "token_endpoint": format!("http://127.0.0.1:{port}{base}/oauth/token"),
-                    });
-                    (200, metadata.to_string())
-                } else if is_jwks {
-                    (200, json!({ "keys": *shared.keys.lock().unwrap() }).to_string())
-                } else {
-                    (404, r#"{"error":"not found"}"#.to_owned())
-                }
-            }
+        let (status, body) = shared.token_answer.lock().unwrap().clone();
+        let response = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        return;
+    }
+    let behaviour = shared.behaviour.lock().unwrap().clone();
+    let mut headers = String::from("content-type: application/json\r\n");
+    let (status, body) = match &behaviour {
+        Behaviour::Hang => {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            return;
+        }
+        Behaviour::Status(status) => (*status, r#"{"error":"down"}"#.to_owned()),
+        Behaviour::Body(body) => (200, body.clone()),
+        Behaviour::Redirect { status, location } => {
+            headers.push_str(&format!("location: {}\r\n", location.replace("{path}", &path)));
+            (*status, String::new())
+        }
+        Behaviour::Slow(delay) => {
+            tokio::time::sleep(*delay).await;
+            normal_answer(&shared, &path, port)
+        }
+        Behaviour::Normal | Behaviour::Drip(_) => normal_answer(&shared, &path, port),
+        Behaviour::Huge { bytes, .. } => {
+            let (status, body) = normal_answer(&shared, &path, port);
+            let mut document: Value = serde_json::from_str(&body).unwrap();
+            document["padding"] = json!("x".repeat(*bytes));
+            (status, document.to_string())
         }
     };
-    let response = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(response.as_bytes()).await;
+    if !matches!(behaviour, Behaviour::Huge { declared: false, .. }) {
+        headers.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
+    let response = format!("HTTP/1.1 {status} X\r\n{headers}connection: close\r\n\r\n{body}");
+    if let Behaviour::Drip(pause) = behaviour {
+        for byte in response.as_bytes() {
+            tokio::time::sleep(pause).await;
+            if stream.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+        }
+    } else {
+        // A client that stops reading a huge answer makes this fail, which ends the connection.
+        let _ = stream.write_all(response.as_bytes()).await;
+    }
     let _ = stream.shutdown().await;
 }
 
@@ -397,6 +418,24 @@ async fn read_token_request(stream: &mut TcpStream, request: &[u8], path: String
     }
     let form = serde_urlencoded::from_bytes(&body).ok()?;
     Some(TokenRequestSeen { path, content_type: header("content-type:"), form })
+}
+
+/// What an issuer that works answers at `path`: its metadata, its key set, or a 404.
+fn normal_answer(shared: &Shared, path: &str, port: u16) -> (u16, String) {
+    if path.ends_with("/.well-known/openid-configuration") {
+        let issuer = shared.issuer.lock().unwrap().clone().unwrap_or_else(|| format!("http://127.0.0.1:{port}/"));
+        let base = path.trim_end_matches("/.well-known/openid-configuration");
+        let metadata = json!({
+            "issuer": issuer,
+            "jwks_uri": format!("http://127.0.0.1:{port}{base}/discovery/jwks.json"),
+            "token_endpoint": format!("http://127.0.0.1:{port}{base}/oauth/token"),
+        });
+        (200, metadata.to_string())
+    } else if path.ends_with("jwks.json") {
+        (200, json!({ "keys": *shared.keys.lock().unwrap() }).to_string())
+    } else {
+        (404, r#"{"error":"not found"}"#.to_owned())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -495,6 +534,16 @@ pub async fn assert_invalid_token(response: reqwest::Response) -> String {
     let description = body["error_description"].as_str().unwrap().to_owned();
     assert_eq!(challenge, format!(r#"Bearer realm="api", error="invalid_token", error_description="{description}""#));
     description
+}
+
+/// Asserts the SPEC's 503 answer: no key can serve the token right now.
+pub async fn assert_unavailable(response: reqwest::Response) {
+    assert_eq!(response.status(), 503);
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after >= 1);
+    assert!(response.headers().get("www-authenticate").is_none());
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({ "message": "Unable to verify credentials" }));
 }
 
 // ---------------------------------------------------------------------------------------------

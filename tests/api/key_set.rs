@@ -4,20 +4,11 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use jsonwebtoken::Algorithm;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{Behaviour, FakeIssuer, Signer, TestApp, assert_invalid_token, claims};
+use crate::helpers::{Behaviour, FakeIssuer, Signer, TestApp, assert_invalid_token, assert_unavailable, claims};
 
 const PROTECTED: &str = "/api/messages/protected";
-
-async fn assert_unavailable(response: reqwest::Response) {
-    assert_eq!(response.status(), 503);
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!(retry_after >= 1);
-    assert!(response.headers().get("www-authenticate").is_none());
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body, json!({ "message": "Unable to verify credentials" }));
-}
 
 #[tokio::test]
 async fn a_key_rotated_in_after_start_up_is_picked_up_at_once() {
@@ -95,6 +86,31 @@ async fn concurrent_first_requests_share_one_fetch() {
     assert!(statuses.iter().all(|&status| status == 200), "{statuses:?}");
     assert_eq!(issuer.metadata_fetches(), 1);
     assert_eq!(issuer.jwks_fetches(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_requests_naming_a_newly_rotated_kid_share_its_one_fetch() {
+    let good = Signer::rsa(0, "good", Algorithm::RS256);
+    let rotated = Signer::rsa(1, "rotated", Algorithm::RS256);
+    let issuer = FakeIssuer::start(vec![good.jwk()]).await;
+    let app = TestApp::trusting(&issuer, &[("JWKS_COOLDOWN_SECONDS", "300")]).await;
+    app.wait_for_status(PROTECTED, &good.sign(&claims(&issuer.issuer(), &[])), 200).await;
+    let fetches = issuer.jwks_fetches();
+
+    issuer.set_keys(vec![good.jwk(), rotated.jwk()]);
+    issuer.behave(Behaviour::Slow(Duration::from_millis(500)));
+    let token = rotated.sign(&claims(&issuer.issuer(), &[]));
+    // The first request starts the refresh; the others arrive while it is under way.
+    let requests = (0..10u64).map(|i| {
+        let (app, token) = (&app, &token);
+        async move {
+            tokio::time::sleep(Duration::from_millis(i * 30)).await;
+            app.get(PROTECTED, Some(token)).await.status().as_u16()
+        }
+    });
+    let statuses = join_all(requests).await;
+    assert!(statuses.iter().all(|&status| status == 200), "{statuses:?}");
+    assert_eq!(issuer.jwks_fetches(), fetches + 1);
 }
 
 #[tokio::test]
