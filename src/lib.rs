@@ -4,6 +4,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod demo;
+pub mod http;
 pub mod issuer;
 pub mod middleware;
 pub mod routes;

@@ -222,17 +222,10 @@ impl KeySet {
         })
     }
 
-    /// An HTTP client fit for key-set fetches: rustls, a 5 s timeout, no redirects. It uses the
-    /// proxy of `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`, except for an issuer on loopback
-    /// (`loopback`), which a proxy could not reach.
+    /// An HTTP client fit for key-set fetches ([`crate::http::client`] with a 5 s timeout); an
+    /// issuer on loopback (`loopback`) is reached without a proxy.
     pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
-        let builder = if loopback { reqwest::Client::builder().no_proxy() } else { reqwest::Client::builder() };
-        builder
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("hello-api/", env!("CARGO_PKG_VERSION")))
-            .build()
+        crate::http::client(FETCH_TIMEOUT, loopback)
     }
 
     /// Starts fetching in the background, retrying after failures until a key set is loaded.

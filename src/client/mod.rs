@@ -182,17 +182,10 @@ pub async fn call_api(
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
-/// The one HTTP client `hello-client` uses: rustls, timeouts, no redirects (a redirect would
-/// carry a secret or a token to a place nobody configured). When everything it talks to is on
-/// loopback (`loopback`), it ignores `HTTP_PROXY` and the like, which could not reach it.
+/// The one HTTP client `hello-client` uses ([`crate::http::client`] with a 10 s timeout); when
+/// the token endpoint and the API are both on loopback (`loopback`), no proxy is used.
 pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
-    let builder = if loopback { reqwest::Client::builder().no_proxy() } else { reqwest::Client::builder() };
-    builder
-        .timeout(REQUEST_TIMEOUT)
-        .connect_timeout(REQUEST_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("hello-client/", env!("CARGO_PKG_VERSION")))
-        .build()
+    crate::http::client(REQUEST_TIMEOUT, loopback)
 }
 
 /// The variables `./.env` fills in: those the environment leaves unset or empty, as for the server.

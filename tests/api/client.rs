@@ -9,7 +9,7 @@ use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use tokio::process::Command;
 
-use crate::helpers::{FakeIssuer, Signer, TestApp, claims, with};
+use crate::helpers::{AUDIENCE, FakeIssuer, Signer, TestApp, TokenRequestSeen, claims, with};
 
 const ADMIN: &str = "/api/messages/admin";
 const PROTECTED: &str = "/api/messages/protected";
@@ -54,6 +54,26 @@ fn issued(token: String, expires_in: u64) -> Value {
     json!({ "access_token": token, "token_type": "Bearer", "expires_in": expires_in })
 }
 
+/// Runs `call` for the admin and protected messages as `caller` against the API trusting
+/// `provider`, asserts both were read with one token, and returns that token's request.
+async fn read_both_messages_as_caller(provider: &FakeIssuer, provider_vars: &[(&str, &str)]) -> TokenRequestSeen {
+    let app = TestApp::spawn(provider_vars).await;
+    let mut vars = provider_vars.to_vec();
+    vars.extend([("API_SERVER_URL", app.url.as_str()), ("CLIENT_ID", "caller"), ("CLIENT_SECRET", SECRET)]);
+
+    let output = hello_client(&vars, &["call", ADMIN, PROTECTED]).await;
+
+    assert_read_admin_and_protected(&output);
+    let mut requests = provider.token_requests();
+    assert_eq!(requests.len(), 1, "one token serves both calls");
+    requests.remove(0)
+}
+
+/// The form the caller sends, with the provider's own extra field.
+fn caller_form(extra: (&str, &str)) -> HashMap<String, String> {
+    form(&[("grant_type", "client_credentials"), ("client_id", "caller"), ("client_secret", SECRET), extra])
+}
+
 /// Asserts a run succeeded and printed both messages, without the secret anywhere.
 fn assert_read_admin_and_protected(output: &Output) {
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
@@ -71,33 +91,17 @@ async fn entra_id_posts_the_exact_form_to_the_tenant_endpoint_and_reuses_the_tok
     let entra = FakeIssuer::start(vec![signer.jwk()]).await;
     let issuer = format!("{}/tenant-1/v2.0", entra.url);
     entra.set_issuer(&issuer);
-    let token = signer.sign(&with(
-        claims(&issuer, &[]),
-        json!({ "aud": "api://app-1", "roles": ["read:admin-messages"], "tid": "tenant-1", "permissions": null }),
-    ));
-    entra.answer_token_requests(200, issued(token, 3600));
+    let roles =
+        json!({ "aud": "api://app-1", "roles": ["read:admin-messages"], "tid": "tenant-1", "permissions": null });
+    entra.answer_token_requests(200, issued(signer.sign(&with(claims(&issuer, &[]), roles)), 3600));
     let azure =
         [("AZURE_TENANT_ID", "tenant-1"), ("AZURE_APP_CLIENT_ID", "app-1"), ("AZURE_AUTHORITY_HOST", &entra.url)];
-    let app = TestApp::spawn(&azure).await;
 
-    let mut vars = azure.to_vec();
-    vars.extend([("API_SERVER_URL", app.url.as_str()), ("CLIENT_ID", "caller"), ("CLIENT_SECRET", SECRET)]);
-    let output = hello_client(&vars, &["call", ADMIN, PROTECTED]).await;
+    let request = read_both_messages_as_caller(&entra, &azure).await;
 
-    assert_read_admin_and_protected(&output);
-    let requests = entra.token_requests();
-    assert_eq!(requests.len(), 1, "one token serves both calls");
-    assert_eq!(requests[0].path, "/tenant-1/oauth2/v2.0/token");
-    assert_eq!(requests[0].content_type, "application/x-www-form-urlencoded");
-    assert_eq!(
-        requests[0].form,
-        form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "caller"),
-            ("client_secret", SECRET),
-            ("scope", "api://app-1/.default"),
-        ])
-    );
+    assert_eq!(request.path, "/tenant-1/oauth2/v2.0/token");
+    assert_eq!(request.content_type, "application/x-www-form-urlencoded");
+    assert_eq!(request.form, caller_form(("scope", "api://app-1/.default")));
 }
 
 #[tokio::test]
@@ -106,64 +110,32 @@ async fn b2c_posts_to_the_policy_token_endpoint_with_the_onmicrosoft_scope() {
     let b2c = FakeIssuer::start(vec![signer.jwk()]).await;
     let issuer = format!("{}/b2c-tenant-id/v2.0/", b2c.url);
     b2c.set_issuer(&issuer);
-    let token = signer.sign(&with(
-        claims(&issuer, &[]),
-        json!({ "aud": "app-1", "roles": ["read:admin-messages"], "permissions": null }),
-    ));
-    b2c.answer_token_requests(200, issued(token, 3600));
+    let roles = json!({ "aud": "app-1", "roles": ["read:admin-messages"], "permissions": null });
+    b2c.answer_token_requests(200, issued(signer.sign(&with(claims(&issuer, &[]), roles)), 3600));
     let azure = [
         ("AZURE_B2C_TENANT_NAME", "contoso"),
         ("AZURE_B2C_POLICY", "B2C_1_signin"),
         ("AZURE_APP_CLIENT_ID", "app-1"),
         ("AZURE_B2C_AUTHORITY_HOST", &b2c.url),
     ];
-    let app = TestApp::spawn(&azure).await;
 
-    let mut vars = azure.to_vec();
-    vars.extend([("API_SERVER_URL", app.url.as_str()), ("CLIENT_ID", "caller"), ("CLIENT_SECRET", SECRET)]);
-    let output = hello_client(&vars, &["call", ADMIN, PROTECTED]).await;
+    let request = read_both_messages_as_caller(&b2c, &azure).await;
 
-    assert_read_admin_and_protected(&output);
-    let requests = b2c.token_requests();
-    assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].path, "/contoso.onmicrosoft.com/B2C_1_signin/oauth2/v2.0/token");
-    assert_eq!(
-        requests[0].form,
-        form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "caller"),
-            ("client_secret", SECRET),
-            ("scope", "https://contoso.onmicrosoft.com/app-1/.default"),
-        ])
-    );
+    assert_eq!(request.path, "/contoso.onmicrosoft.com/B2C_1_signin/oauth2/v2.0/token");
+    assert_eq!(request.form, caller_form(("scope", "https://contoso.onmicrosoft.com/app-1/.default")));
 }
 
 #[tokio::test]
 async fn auth0_posts_the_audience_to_the_tenant_token_endpoint() {
     let signer = Signer::rsa(2, "auth0-key", Algorithm::RS256);
     let auth0 = FakeIssuer::start(vec![signer.jwk()]).await;
-    let token = signer.sign(&claims(&auth0.issuer(), &["read:admin-messages"]));
-    auth0.answer_token_requests(200, issued(token, 86400));
-    let tenant = [("AUTH0_DOMAIN", auth0.url.as_str()), ("AUTH0_AUDIENCE", crate::helpers::AUDIENCE)];
-    let app = TestApp::spawn(&tenant).await;
+    auth0.answer_token_requests(200, issued(signer.sign(&claims(&auth0.issuer(), &["read:admin-messages"])), 86400));
+    let tenant = [("AUTH0_DOMAIN", auth0.url.as_str()), ("AUTH0_AUDIENCE", AUDIENCE)];
 
-    let mut vars = tenant.to_vec();
-    vars.extend([("API_SERVER_URL", app.url.as_str()), ("CLIENT_ID", "caller"), ("CLIENT_SECRET", SECRET)]);
-    let output = hello_client(&vars, &["call", ADMIN, PROTECTED]).await;
+    let request = read_both_messages_as_caller(&auth0, &tenant).await;
 
-    assert_read_admin_and_protected(&output);
-    let requests = auth0.token_requests();
-    assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].path, "/oauth/token");
-    assert_eq!(
-        requests[0].form,
-        form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "caller"),
-            ("client_secret", SECRET),
-            ("audience", crate::helpers::AUDIENCE),
-        ])
-    );
+    assert_eq!(request.path, "/oauth/token");
+    assert_eq!(request.form, caller_form(("audience", AUDIENCE)));
 }
 
 #[tokio::test]
