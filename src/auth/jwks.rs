@@ -543,3 +543,48 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
     }
     Ok(VerifyingKey { kid: kid.to_owned(), fingerprint: context.finish(), verifiers })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn discovery_names_the_issuer_and_a_key_set_url_that_obeys_the_transport_rule() {
+        let cases = [
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "https://a.example/keys" }), true),
+            (json!({ "issuer": "http://127.0.0.1:1/", "jwks_uri": "http://127.0.0.1:1/keys" }), true),
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "http://a.example/keys" }), false),
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "ftp://a.example/keys" }), false),
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "not a url" }), false),
+            (json!({ "issuer": "", "jwks_uri": "https://a.example/keys" }), false),
+            (json!({ "jwks_uri": "https://a.example/keys" }), false),
+            (json!(["https://a.example/"]), false),
+        ];
+        for (document, accepted) in cases {
+            assert_eq!(parse_metadata(&document).is_ok(), accepted, "{document}");
+        }
+        let (issuer, _) = parse_metadata(
+            &json!({ "issuer": "https://l.example/{tenantid}/v2.0", "jwks_uri": "https://l.example/k" }),
+        )
+        .unwrap();
+        assert_eq!(issuer, ExpectedIssuer::PerTenant("https://l.example/{tenantid}/v2.0".into()));
+    }
+
+    #[test]
+    fn a_key_set_without_a_usable_key_is_refused() {
+        let unusable = [
+            json!({ "keys": [] }),
+            json!({ "keys": "none" }),
+            json!({}),
+            json!({ "keys": [{ "kty": "oct", "kid": "h", "k": "c2VjcmV0" }] }),
+            json!({ "keys": [{ "kty": "RSA", "kid": "r", "n": "AQAB", "e": "AQAB" }] }),
+            json!({ "keys": [{ "kty": "EC", "crv": "P-256", "kid": "e", "x": "AA", "y": "AA" }] }),
+            json!({ "keys": [{ "kty": "OKP", "crv": "Ed25519", "kid": "", "x": "AA" }] }),
+        ];
+        for document in unusable {
+            assert!(parse_key_set(&document, &SigningAlgorithm::ALL).is_err(), "{document}");
+        }
+    }
+}
