@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (local mode, no configuration) and `make test`.
-.PHONY: run test test-deps lint ci
+.PHONY: run test test-deps lint ci fuzz soak deny
 
 ## Serve the API on :6060 with the embedded local issuer on :6061 and the browser demo on :4040.
 run:
@@ -20,3 +20,29 @@ lint:
 
 ## What CI runs.
 ci: lint test
+
+## Fuzz every target for FUZZ_SECONDS each (default 60), seeded from fuzz/seeds; installs cargo-fuzz
+## when missing. New corpus entries go to fuzz/corpus, crashes to fuzz/artifacts (both git-ignored).
+## Stable Rust runs cargo-fuzz's nightly flags with RUSTC_BOOTSTRAP=1.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= authorization_header key_set metadata claims
+# Inputs up to 12 KiB, so that tokens over the 8 KiB limit are tried too.
+FUZZ_ARGS ?= -max_len=12288
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@set -e; cd fuzz; for target in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$target; \
+		echo "== fuzz $$target for $(FUZZ_SECONDS) s"; \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run $$target corpus/$$target seeds/$$target -- -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS); \
+	done
+
+## Mixed load on the release server for SOAK_SECONDS (default 60) while its issuer goes down and
+## comes back; fails on any 5xx, any refused valid token, or RSS growth above 25 %.
+soak:
+	cargo build --locked --release --bin hello-api --example soak
+	target/release/examples/soak
+
+## Supply chain: bans, licences and sources always; advisories when the advisory database can be
+## fetched (it lives on GitHub), otherwise says loudly that they were skipped.
+deny:
+	@scripts/deny.sh

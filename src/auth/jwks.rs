@@ -480,6 +480,14 @@ pub fn parse_key_set(
     Ok(keys)
 }
 
+/// The bit length of a big-endian unsigned integer.
+fn bit_length(bytes: &[u8]) -> usize {
+    match bytes.iter().position(|&byte| byte != 0) {
+        Some(first) => (bytes.len() - first) * 8 - bytes[first].leading_zeros() as usize,
+        None => 0,
+    }
+}
+
 /// One JWK (RFC 7517) as a verifying key for the accepted algorithms it fits.
 fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKey, &'static str> {
     let text = |name| jwk.get(name).and_then(Value::as_str);
@@ -502,7 +510,15 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
         URL_SAFE_NO_PAD.decode(value.trim_end_matches('=')).map_err(|_| "a key parameter is not base64url")
     };
     let (kind, material) = match (text("kty"), text("crv")) {
-        (Some("RSA"), _) => (KeyKind::Rsa, [b64("n")?, b64("e")?]),
+        (Some("RSA"), _) => {
+            let n = b64("n")?;
+            // aws-lc parses any modulus but verifies only with 2048–8192 bits: a smaller or larger
+            // key would pass as usable, take its `kid`, and replace the last good keys.
+            if !(2048..=8192).contains(&bit_length(&n)) {
+                return Err("RSA modulus is not 2048 to 8192 bits");
+            }
+            (KeyKind::Rsa, [n, b64("e")?])
+        }
         (Some("EC"), Some("P-256")) => (KeyKind::P256, [b64("x")?, b64("y")?]),
         (Some("EC"), Some("P-384")) => (KeyKind::P384, [b64("x")?, b64("y")?]),
         (Some("OKP"), Some("Ed25519")) => (KeyKind::Ed25519, [b64("x")?, Vec::new()]),
@@ -543,4 +559,64 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
         context.update(part);
     }
     Ok(VerifyingKey { kid: kid.to_owned(), fingerprint: context.finish(), verifiers })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn discovery_names_the_issuer_and_a_key_set_url_that_obeys_the_transport_rule() {
+        let cases = [
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "https://a.example/keys" }), true),
+            (json!({ "issuer": "http://127.0.0.1:1/", "jwks_uri": "http://127.0.0.1:1/keys" }), true),
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "http://a.example/keys" }), false),
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "ftp://a.example/keys" }), false),
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "not a url" }), false),
+            (json!({ "issuer": "", "jwks_uri": "https://a.example/keys" }), false),
+            (json!({ "jwks_uri": "https://a.example/keys" }), false),
+            (json!(["https://a.example/"]), false),
+        ];
+        for (document, accepted) in cases {
+            assert_eq!(parse_metadata(&document).is_ok(), accepted, "{document}");
+        }
+        let (issuer, _) = parse_metadata(
+            &json!({ "issuer": "https://l.example/{tenantid}/v2.0", "jwks_uri": "https://l.example/k" }),
+        )
+        .unwrap();
+        assert_eq!(issuer, ExpectedIssuer::PerTenant("https://l.example/{tenantid}/v2.0".into()));
+    }
+
+    #[test]
+    fn a_key_set_without_a_usable_key_is_refused() {
+        let rsa_2047_bits = URL_SAFE_NO_PAD.encode([&[0x7f][..], &[0xff; 255]].concat());
+        let rsa_8200_bits = URL_SAFE_NO_PAD.encode([0xff; 1025]);
+        let unusable = [
+            json!({ "keys": [] }),
+            json!({ "keys": "none" }),
+            json!({}),
+            json!({ "keys": [{ "kty": "oct", "kid": "h", "k": "c2VjcmV0" }] }),
+            // Found by the unit test that came with the fuzz targets: a 17-bit modulus was a
+            // "usable" key, so such a key set replaced the last good keys.
+            json!({ "keys": [{ "kty": "RSA", "kid": "r", "n": "AQAB", "e": "AQAB" }] }),
+            json!({ "keys": [{ "kty": "RSA", "kid": "r", "n": rsa_2047_bits.clone(), "e": "AQAB" }] }),
+            json!({ "keys": [{ "kty": "RSA", "kid": "r", "n": rsa_8200_bits, "e": "AQAB" }] }),
+            json!({ "keys": [{ "kty": "EC", "crv": "P-256", "kid": "e", "x": "AA", "y": "AA" }] }),
+            json!({ "keys": [{ "kty": "OKP", "crv": "Ed25519", "kid": "", "x": "AA" }] }),
+        ];
+        for document in unusable {
+            assert!(parse_key_set(&document, &SigningAlgorithm::ALL).is_err(), "{document}");
+        }
+    }
+
+    #[test]
+    fn bit_length_counts_from_the_first_set_bit() {
+        for (bytes, bits) in
+            [(&[][..], 0), (&[0, 0][..], 0), (&[1][..], 1), (&[0, 0x80, 0][..], 16), (&[0x7f, 0xff][..], 15)]
+        {
+            assert_eq!(bit_length(bytes), bits, "{bytes:?}");
+        }
+    }
 }
