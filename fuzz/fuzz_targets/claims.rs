@@ -31,7 +31,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         cooldown: Duration::from_secs(30),
         retry: Duration::from_secs(5),
     };
-    let keys = KeySet::new(source, KeySet::http_client().unwrap(), vec![SigningAlgorithm::RS256], policy);
+    let keys = KeySet::new(source, KeySet::http_client(false).unwrap(), vec![SigningAlgorithm::RS256], policy);
     let token_policy = TokenPolicy {
         audiences: vec![AUDIENCE.into(), "api://app".into()],
         algorithms: vec![SigningAlgorithm::RS256],
