@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (local mode, no configuration) and `make test`.
-.PHONY: run test test-deps lint ci
+.PHONY: run test test-deps lint ci bench
 
 ## Serve the API on :6060 with the embedded local issuer on :6061 and the browser demo on :4040.
 run:
@@ -20,3 +20,7 @@ lint:
 
 ## What CI runs.
 ci: lint test
+
+## Load test of the release server in local mode (wrk; BENCH_SECONDS per route, default 10): one table and the budgets.
+bench:
+	@bench/run.sh
