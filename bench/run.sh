@@ -3,7 +3,8 @@
 # table, the budgets of issue 5 with PASS/MISS, and the machine it ran on.
 #
 # Settings (environment): BENCH_SECONDS (default 10) per wrk run, BENCH_TOKENS (default 20000)
-# distinct tokens for the protected route, BENCH_CONNECTIONS (default 32).
+# distinct tokens for the protected route, BENCH_CONNECTIONS (default 32), BENCH_PROFILE (default
+# release; another Cargo profile, e.g. one defined with --config, to compare build settings).
 # Everything stays on loopback; the server, its local issuer key and the tokens live in a
 # temporary folder that is removed at exit.
 set -euo pipefail
@@ -13,6 +14,7 @@ repo=$PWD
 seconds=${BENCH_SECONDS:-10}
 token_count=${BENCH_TOKENS:-20000}
 connections=${BENCH_CONNECTIONS:-32}
+profile=${BENCH_PROFILE:-release}
 # Only warnings, so that the access log (one info line per request) does not dominate; the key
 # set's own info lines stay on so that its fetches can be counted.
 log_filter="warn,hello_api::startup=info,hello_api::auth::jwks=info"
@@ -22,7 +24,7 @@ if ! command -v wrk >/dev/null; then
     apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }
 fi
 
-cargo build --release --locked --bin hello-api
+cargo build --profile "$profile" --locked --bin hello-api
 
 # Arithmetic on decimals (bash has integers only).
 calc() { awk "BEGIN { print $1 }"; }
@@ -45,7 +47,7 @@ trap cleanup EXIT
     exec env -u AUTH0_DOMAIN -u ISSUER_BASE_URL -u AZURE_TENANT_ID -u AZURE_B2C_TENANT_NAME \
         -u AUTH0_AUDIENCE -u AUDIENCE -u TOKEN_CACHE_SIZE \
         HOST=127.0.0.1 PORT=0 LOCAL_ISSUER_PORT=0 SERVE_DEMO=false RUST_LOG="$log_filter" \
-        "$repo/target/release/hello-api"
+        "$repo/target/$profile/hello-api"
 ) >"$work/server.log" 2>&1 &
 server_pid=$!
 
@@ -75,11 +77,11 @@ token_of() { sed -nE 's/.*"access_token":"([^"]+)".*/\1/p'; }
 admin_token=$(curl -sf -d "$form" "${issuer}oauth/token" | token_of)
 [[ -n $admin_token ]] || fail "no token from ${issuer}oauth/token"
 
-# Distinct tokens from the token endpoint itself (each one has its own jti): one curl process,
-# kept-alive connections, a few requests in flight.
+# Distinct tokens from the token endpoint itself (each one has its own jti): one curl process on
+# one kept-alive connection. (In parallel, curl may interleave the bodies it writes.)
 echo "Getting $token_count distinct tokens from the local issuer..."
 started=$(date +%s.%N)
-curl -sf -Z --parallel-max 4 -d "$form" -w '\n' "${issuer}oauth/token?n=[1-$token_count]" | token_of >"$work/tokens"
+curl -sf -d "$form" -w '\n' "${issuer}oauth/token?n=[1-$token_count]" | token_of >"$work/tokens"
 mint_seconds=$(calc "$(date +%s.%N) - $started")
 distinct=$(sort -u "$work/tokens" | wc -l)
 [[ $distinct -eq $token_count ]] || fail "got $distinct distinct tokens, wanted $token_count"
