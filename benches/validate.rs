@@ -27,9 +27,10 @@ use tokio::runtime::Runtime;
 
 const ISSUER: &str = "https://issuer.bench.example/";
 const AUDIENCE: &str = "https://hello-world.example.com";
-/// Distinct tokens for the miss-with-cache bench: four times what that cache holds.
-const DISTINCT_TOKENS: usize = 256;
-const SMALL_CACHE: usize = DISTINCT_TOKENS / 4;
+/// Distinct tokens for the miss-with-cache bench, cycling through a cache far too small to keep
+/// any of them until its next turn (S3-FIFO admits a returning key only while it is remembered).
+const DISTINCT_TOKENS: usize = 512;
+const SMALL_CACHE: usize = 16;
 
 /// Claims shaped like the local issuer's admin tokens.
 fn claims(serial: usize) -> Value {
