@@ -41,12 +41,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Local mode on free ports, without the demo. It runs in the temporary folder so that no .env
-# is read and the issuer's key is a fresh one, removed at exit.
+# Local mode on free ports, without the demo, whatever the caller's environment configures. It
+# runs in the temporary folder so that no .env is read and the issuer's key is a fresh one,
+# removed at exit.
 (
     cd "$work"
     exec env -u AUTH0_DOMAIN -u ISSUER_BASE_URL -u AZURE_TENANT_ID -u AZURE_B2C_TENANT_NAME \
-        -u AUTH0_AUDIENCE -u AUDIENCE \
+        -u AUTH0_AUDIENCE -u AUDIENCE -u TOKEN_ALGORITHMS -u PERMISSIONS_CLAIM \
+        -u LOCAL_ADMIN_SECRET -u LOCAL_ISSUER_KEY_FILE \
         HOST=127.0.0.1 PORT=0 LOCAL_ISSUER_PORT=0 SERVE_DEMO=false RUST_LOG="$log_filter" \
         "$repo/target/$profile/hello-api"
 ) >"$work/server.log" 2>&1 &
