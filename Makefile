@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (local mode, no configuration) and `make test`.
-.PHONY: run test test-deps lint ci fuzz soak deny
+.PHONY: run test test-deps lint ci bench fuzz soak deny
 
 ## Serve the API on :6060 with the embedded local issuer on :6061 and the browser demo on :4040.
 run:
@@ -47,3 +47,7 @@ soak:
 ## fetched (it lives on GitHub), otherwise says loudly that they were skipped.
 deny:
 	@scripts/deny.sh
+
+## Load test of the release server in local mode (wrk; BENCH_SECONDS per route, default 10): one table and the budgets.
+bench:
+	@bench/run.sh
