@@ -110,17 +110,11 @@ struct Raw {
     host: Option<String>,
     port: Option<String>,
     client_origin_url: Option<String>,
-    auth0_domain: Option<String>,
-    issuer_base_url: Option<String>,
+    #[serde(flatten)]
+    authority: AuthorityVars,
     auth0_audience: Option<String>,
     audience: Option<String>,
-    azure_tenant_id: Option<String>,
-    azure_app_client_id: Option<String>,
     azure_allowed_tenants: Option<String>,
-    azure_authority_host: Option<String>,
-    azure_b2c_tenant_name: Option<String>,
-    azure_b2c_policy: Option<String>,
-    azure_b2c_authority_host: Option<String>,
     permissions_claim: Option<String>,
     token_algorithms: Option<String>,
     clock_skew_seconds: Option<String>,
@@ -279,7 +273,7 @@ impl Raw {
 
     /// The one issuer source, or `None` for local mode; two sources at once is a mistake.
     fn issuer_preset(&self) -> Result<Option<Preset>, ConfigError> {
-        let authority = self.authority_vars().authority()?;
+        let authority = self.authority.authority()?;
         let multi_tenant = matches!(&authority, Authority::Entra { tenant, .. } if is_multi_tenant(tenant));
         let tenants_apply = matches!(authority, Authority::OpenId { .. }) || multi_tenant;
         let allowed_tenants = match (&self.azure_allowed_tenants, &authority) {
@@ -335,19 +329,6 @@ impl Raw {
             },
         };
         Ok(Some(Preset { allowed_tenants, ..preset }))
-    }
-
-    fn authority_vars(&self) -> AuthorityVars {
-        AuthorityVars {
-            auth0_domain: self.auth0_domain.clone(),
-            issuer_base_url: self.issuer_base_url.clone(),
-            azure_tenant_id: self.azure_tenant_id.clone(),
-            azure_app_client_id: self.azure_app_client_id.clone(),
-            azure_authority_host: self.azure_authority_host.clone(),
-            azure_b2c_tenant_name: self.azure_b2c_tenant_name.clone(),
-            azure_b2c_policy: self.azure_b2c_policy.clone(),
-            azure_b2c_authority_host: self.azure_b2c_authority_host.clone(),
-        }
     }
 
     fn audiences(&self, preset: Option<&Preset>) -> Result<Vec<String>, ConfigError> {
@@ -427,7 +408,7 @@ pub enum Authority {
 }
 
 /// The issuer variables as found (`None` = unset).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct AuthorityVars {
     /// `AUTH0_DOMAIN`.
     pub auth0_domain: Option<String>,
