@@ -15,3 +15,19 @@ pub fn client(timeout: Duration, loopback: bool) -> reqwest::Result<reqwest::Cli
         .user_agent(concat!("hello-api/", env!("CARGO_PKG_VERSION")))
         .build()
 }
+
+/// The body of `response`, or `None` when it is larger than `limit` bytes: a declared length over
+/// the limit is refused unread, and reading stops as soon as the limit is passed.
+pub async fn read_body(mut response: reqwest::Response, limit: usize) -> reqwest::Result<Option<Vec<u8>>> {
+    if response.content_length().is_some_and(|length| length > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}

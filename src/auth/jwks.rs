@@ -421,20 +421,11 @@ fn keep_identity(
 /// GETs `url` and parses its body as JSON, within the time and size limits.
 async fn get_json(http: &reqwest::Client, url: &Url, what: &'static str) -> Result<Value, FetchError> {
     check_transport(url).map_err(FetchError::Insecure)?;
-    let mut response = http.get(url.clone()).header(reqwest::header::ACCEPT, "application/json").send().await?;
+    let response = http.get(url.clone()).header(reqwest::header::ACCEPT, "application/json").send().await?;
     if response.status() != reqwest::StatusCode::OK {
         return Err(FetchError::Status(response.status().as_u16()));
     }
-    if response.content_length().is_some_and(|length| length > MAX_DOCUMENT_BYTES as u64) {
-        return Err(FetchError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-            return Err(FetchError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = crate::http::read_body(response, MAX_DOCUMENT_BYTES).await?.ok_or(FetchError::TooLarge)?;
     serde_json::from_slice(&body).map_err(|_| FetchError::BadDocument(what))
 }
 

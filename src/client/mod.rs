@@ -16,7 +16,7 @@ use crate::config::{AuthorityVars, ConfigError, check_transport};
 pub use provider::{Provider, TokenRequest};
 pub use token::{Token, TokenClient};
 
-/// The most of a token-endpoint or API response that is read (bytes).
+/// The largest token-endpoint, metadata or API answer `hello-client` accepts (bytes).
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Time allowed for each request to a token endpoint, a metadata document or the API.
@@ -176,9 +176,7 @@ pub async fn call_api(
         .await
         .map_err(|err| ClientError::network(format!("cannot reach the API at {url}"), &err))?;
     let status = response.status();
-    let body = token::read_limited(response)
-        .await
-        .map_err(|err| ClientError::network(format!("cannot read the API's answer from {url}"), &err))?;
+    let body = token::read_body(response, &format!("cannot read the API's answer from {url}")).await?;
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 

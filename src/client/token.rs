@@ -76,9 +76,7 @@ impl TokenClient {
             .await
             .map_err(|err| ClientError::network(format!("cannot reach the token endpoint {endpoint}"), &err))?;
         let status = response.status();
-        let body = read_limited(response)
-            .await
-            .map_err(|err| ClientError::network(format!("cannot read the answer of {endpoint}"), &err))?;
+        let body = read_body(response, &format!("cannot read the answer of {endpoint}")).await?;
         if !status.is_success() {
             return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
                 Ok(refusal) => ClientError::Refused {
@@ -116,7 +114,7 @@ impl TokenClient {
         let response =
             self.http.get(metadata.clone()).send().await.map_err(|err| ClientError::network(what.clone(), &err))?;
         let status = response.status();
-        let body = read_limited(response).await.map_err(|err| ClientError::network(what.clone(), &err))?;
+        let body = read_body(response, &what).await?;
         if !status.is_success() {
             return Err(ClientError::Protocol(format!("{what}: it answered {status}")));
         }
@@ -129,17 +127,13 @@ impl TokenClient {
     }
 }
 
-/// The body of `response`, up to [`MAX_RESPONSE_BYTES`] (the rest is not read).
-pub(crate) async fn read_limited(mut response: reqwest::Response) -> reqwest::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_RESPONSE_BYTES - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() == MAX_RESPONSE_BYTES {
-            break;
-        }
+/// The body of `response` (at most [`MAX_RESPONSE_BYTES`]); `what` names it in errors.
+pub(crate) async fn read_body(response: reqwest::Response, what: &str) -> Result<Vec<u8>, ClientError> {
+    match crate::http::read_body(response, MAX_RESPONSE_BYTES).await {
+        Ok(Some(body)) => Ok(body),
+        Ok(None) => Err(ClientError::Protocol(format!("{what}: larger than {MAX_RESPONSE_BYTES} bytes"))),
+        Err(err) => Err(ClientError::network(what.to_owned(), &err)),
     }
-    Ok(body)
 }
 
 /// What an issuer says is shown on a terminal: no control characters, and not too much of it.
