@@ -9,7 +9,7 @@ use url::Url;
 
 use super::provider::{Endpoint, TokenRequest};
 use super::{ClientError, MAX_RESPONSE_BYTES};
-use crate::config::check_transport;
+use crate::urls::check_transport;
 
 /// How long before its expiry a cached token stops being used.
 pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
