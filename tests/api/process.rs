@@ -157,6 +157,21 @@ async fn run_with_args(args: &[&str], vars: &[(&str, &str)]) -> (std::process::O
     (output, dir)
 }
 
+/// The `--help` entry (from its `--flag` line to the next) that names the variable `variable`.
+fn option_entry(help: &str, variable: &str) -> Option<String> {
+    let mut entries: Vec<String> = Vec::new();
+    for line in help.lines() {
+        if line.trim_start().starts_with('-') || entries.is_empty() {
+            entries.push(String::new());
+        }
+        let entry = entries.last_mut().unwrap();
+        entry.push_str(line);
+        entry.push('\n');
+    }
+    let env = format!("[env: {variable}");
+    entries.into_iter().find(|entry| entry.split(&env).nth(1).is_some_and(|rest| rest.starts_with(['=', ']'])))
+}
+
 #[tokio::test]
 async fn help_lists_each_setting_with_its_variable_and_default_and_starts_nothing() {
     // A server that started anyway would fail to bind this port and exit 1.
@@ -180,12 +195,11 @@ async fn help_lists_each_setting_with_its_variable_and_default_and_starts_nothin
         ("LOCAL_ISSUER_KEY_FILE", "[default: .local-issuer-key.pem]"),
         ("RUST_LOG", "[default: info]"),
     ] {
-        let line = help.lines().find(|line| line.contains(&format!("[env: {variable}")));
-        let line = line.unwrap_or_else(|| panic!("{variable} is listed: {help}"));
-        assert!(line.contains(default), "{variable} shows {default}: {help}");
+        let entry = option_entry(&help, variable).unwrap_or_else(|| panic!("{variable} is listed: {help}"));
+        assert!(entry.contains(default), "{variable} shows {default}: {help}");
     }
-    let port_line = help.lines().find(|line| line.contains("[env: PORT=")).expect("PORT is listed");
-    assert!(port_line.contains("[default: 6060]"), "{help}");
+    let port = option_entry(&help, "PORT").expect("PORT is listed");
+    assert!(port.contains("[default: 6060]") && port.contains("--port"), "{help}");
     assert!(!dir.join(".local-issuer-key.pem").exists(), "--help starts no local issuer");
 }
 
