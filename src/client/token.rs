@@ -38,7 +38,7 @@ impl fmt::Debug for Token {
     }
 }
 
-/// Gets tokens for one [`TokenRequest`] and reuses each until [`RENEW_BEFORE_EXPIRY`] before it expires.
+/// Gets tokens for one [`TokenRequest`] and reuses each until a minute (`RENEW_BEFORE_EXPIRY`) before it expires.
 pub struct TokenClient {
     http: reqwest::Client,
     request: TokenRequest,

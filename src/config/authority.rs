@@ -26,8 +26,9 @@ pub struct AuthorityVars {
     /// Microsoft Entra ID / B2C: the API's application (client) id
     #[arg(long, env, value_name = "ID")]
     pub azure_app_client_id: Option<String>,
-    /// Microsoft Entra ID authority host [default: https://login.microsoftonline.com]
+    /// Microsoft Entra ID authority host, default `https://login.microsoftonline.com`.
     #[arg(long, env, value_name = "URL")]
+    #[arg(help = "Microsoft Entra ID authority host [default: https://login.microsoftonline.com]")]
     pub azure_authority_host: Option<String>,
     /// Azure AD B2C tenant name (the part before .onmicrosoft.com)
     #[arg(long, env, value_name = "NAME")]
@@ -217,6 +218,6 @@ impl Authority {
 }
 
 /// Whether an Entra ID tenant value stands for many tenants (`common`, `organizations`).
-pub fn is_multi_tenant(tenant: &str) -> bool {
+pub(crate) fn is_multi_tenant(tenant: &str) -> bool {
     matches!(tenant.to_ascii_lowercase().as_str(), "common" | "organizations")
 }

@@ -4,7 +4,7 @@
 use super::ConfigError;
 
 /// The `.env` entries the environment leaves unset or blank, for the names `wanted` accepts.
-pub fn dotenv_fill_ins(wanted: impl Fn(&str) -> bool) -> Result<Vec<(String, String)>, ConfigError> {
+fn dotenv_fill_ins(wanted: impl Fn(&str) -> bool) -> Result<Vec<(String, String)>, ConfigError> {
     let entries = match dotenvy::from_path_iter(".env") {
         Ok(entries) => entries,
         Err(err) if err.not_found() => return Ok(Vec::new()),
@@ -20,7 +20,8 @@ pub fn dotenv_fill_ins(wanted: impl Fn(&str) -> bool) -> Result<Vec<(String, Str
     Ok(fill_ins)
 }
 
-/// Puts [`dotenv_fill_ins`] into the process environment, where the command-line parser
+/// Puts the `.env` entries the environment leaves unset or blank (for the names `wanted`
+/// accepts) into the process environment, where the command-line parser
 /// (and, for `hello-client`, the HTTP client's proxy settings) read them.
 ///
 /// # Safety

@@ -4,10 +4,10 @@
 //! Everything the rest of the program needs is parsed here into types (`Url`, `Duration`,
 //! `Vec<String>`, [`SigningAlgorithm`]); no other module reads the environment. Each mistake is
 //! reported as one [`ConfigError`] that names the variable. The module's parts:
-//! [`env`] reads `.env`, `vars` declares the server's variables, [`authority`] decides which
+//! [`mod@env`] reads `.env`, `vars` declares the server's variables, `authority` decides which
 //! issuer, `parse` turns single values into types.
 
-pub mod authority;
+mod authority;
 pub mod env;
 mod parse;
 mod vars;
@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use authority::{Authority, AuthorityVars, is_multi_tenant};
+pub(crate) use authority::is_multi_tenant;
+pub use authority::{Authority, AuthorityVars};
 pub(crate) use parse::{list, port_var};
 pub use vars::command;
 
