@@ -9,3 +9,4 @@ pub mod issuer;
 pub mod middleware;
 pub mod routes;
 pub mod startup;
+pub mod urls;

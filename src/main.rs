@@ -2,12 +2,11 @@
 
 use std::process::ExitCode;
 
-use hello_api::config::Settings;
+use hello_api::config::{self, ConfigError, Settings};
 use hello_api::startup::Application;
 
-#[actix_web::main]
-async fn main() -> ExitCode {
-    let settings = match Settings::from_env() {
+fn main() -> ExitCode {
+    let settings = match settings() {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("hello-api: configuration error: {err}");
@@ -15,7 +14,21 @@ async fn main() -> ExitCode {
         }
     };
     env_logger::Builder::new().parse_filters(&settings.log_filter).format_timestamp_millis().init();
+    actix_web::rt::System::new().block_on(serve(settings))
+}
 
+/// Flags, else the environment, else `./.env`; `--help`, `--version` and unknown arguments end
+/// the process here (clap exits 0 or 2).
+fn settings() -> Result<Settings, ConfigError> {
+    let names = config::variable_names();
+    // SAFETY: nothing else runs yet: the runtime and its threads start after this.
+    unsafe { config::env::fill_in_from_dotenv(|name| names.iter().any(|known| known == name)) }?;
+    let command = config::command();
+    let matches = command.clone().get_matches();
+    Settings::from_matches(&command, &matches)
+}
+
+async fn serve(settings: Settings) -> ExitCode {
     let application = match Application::build(settings).await {
         Ok(application) => application,
         Err(err) => {

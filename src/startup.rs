@@ -11,10 +11,11 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use url::Url;
 
 use crate::auth::{KeySet, KeySource, RefreshPolicy, TokenPolicy, Validator};
-use crate::config::{IssuerSource, Settings, is_loopback};
+use crate::config::Settings;
 use crate::demo::{DemoClientConfig, DemoConfig};
 use crate::issuer::{self, IssuerState, KeyFileError, SigningKey};
 use crate::routes;
+use crate::urls::{is_loopback, metadata_url};
 
 /// A start-up failure other than configuration, printed as one line.
 #[derive(Debug, thiserror::Error)]
@@ -88,21 +89,13 @@ impl Application {
         };
 
         let mut local_issuer = None;
-        let source = match &settings.issuer {
-            IssuerSource::Local => {
-                let listener = bind("LOCAL_ISSUER_PORT", "127.0.0.1", settings.local.port)?;
-                let issuer_url = format!("http://127.0.0.1:{}/", listener.local_addr()?.port());
-                let key = SigningKey::load_or_create(&settings.local.key_file)?;
-                let clients = issuer::demo_clients(&settings.local);
-                let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients);
-                local_issuer = Some((issuer_url.clone(), issuer::server(listener, state, &client_origin)?));
-                let metadata_url = Url::parse(&issuer_url).map(|url| crate::config::metadata_url(&url));
-                KeySource::Discovery { metadata_url: metadata_url.expect("the local issuer URL is valid") }
+        let source = match settings.authority.key_source() {
+            Some(source) => source,
+            None => {
+                let (url, server, source) = start_local_issuer(&settings, &client_origin)?;
+                local_issuer = Some((url, server));
+                source
             }
-            IssuerSource::Fixed { issuer, jwks_uri } => {
-                KeySource::Fixed { issuer: issuer.clone(), jwks_uri: jwks_uri.clone() }
-            }
-            IssuerSource::Discovery { metadata_url } => KeySource::Discovery { metadata_url: metadata_url.clone() },
         };
 
         let policy = RefreshPolicy {
@@ -231,6 +224,19 @@ impl Stopper {
             self.stop().await;
         })
     }
+}
+
+/// Starts the embedded local issuer (local mode): its URL, its server, and the key source that
+/// trusts it through discovery like any other issuer.
+fn start_local_issuer(settings: &Settings, client_origin: &str) -> Result<(String, Server, KeySource), StartupError> {
+    let listener = bind("LOCAL_ISSUER_PORT", "127.0.0.1", settings.local.port)?;
+    let issuer_url = format!("http://127.0.0.1:{}/", listener.local_addr()?.port());
+    let key = SigningKey::load_or_create(&settings.local.key_file)?;
+    let clients = issuer::demo_clients(&settings.local);
+    let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients);
+    let server = issuer::server(listener, state, client_origin)?;
+    let metadata_url = Url::parse(&issuer_url).map(|url| metadata_url(&url)).expect("the local issuer URL is valid");
+    Ok((issuer_url, server, KeySource::Discovery { metadata_url }))
 }
 
 /// Binds the demo's origin: `localhost` means both 127.0.0.1 and, when available, [::1].

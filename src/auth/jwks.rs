@@ -23,7 +23,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use url::Url;
 
 use super::algorithm::{KeyKind, SigningAlgorithm};
-use crate::config::check_transport;
+use crate::urls::check_transport;
 
 /// The most a key-set or metadata document may weigh; larger answers are refused unread.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;

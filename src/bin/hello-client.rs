@@ -31,13 +31,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match client::dotenv_fill_ins() {
-        // SAFETY: nothing else runs yet: the runtime and its threads start below.
-        Ok(fill_ins) => fill_ins.into_iter().for_each(|(key, value)| unsafe { std::env::set_var(key, value) }),
-        Err(err) => {
-            eprintln!("hello-client: configuration error: {err}");
-            return ExitCode::from(2);
-        }
+    // SAFETY: nothing else runs yet: the runtime and its threads start below.
+    if let Err(err) = unsafe { hello_api::config::env::fill_in_from_dotenv(|_| true) } {
+        eprintln!("hello-client: configuration error: {err}");
+        return ExitCode::from(2);
     }
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
@@ -53,7 +50,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
     let request = TokenRequest::from_settings(&cli.settings)?;
     let api = cli.settings.api_server_url()?;
-    let loopback = request.is_loopback() && hello_api::config::is_loopback(&api);
+    let loopback = request.is_loopback() && hello_api::urls::is_loopback(&api);
     let http =
         client::http_client(loopback).map_err(|err| ClientError::Protocol(format!("cannot start HTTP: {err}")))?;
     let tokens = TokenClient::new(http.clone(), request);

@@ -2,7 +2,7 @@
 //! cache, and the API call.
 //!
 //! The provider is chosen from the same variables as the server's issuer ([`AuthorityVars`]), so one
-//! `.env` configures both.
+//! `.env` configures both (docs/hello-client.md).
 
 mod provider;
 mod token;
@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::config::{AuthorityVars, ConfigError, check_transport};
+use crate::config::{AuthorityVars, ConfigError};
+use crate::urls::check_transport;
 
-pub use provider::{Provider, TokenRequest};
+pub use provider::TokenRequest;
 pub use token::{Token, TokenClient};
 
 /// The largest token-endpoint, metadata or API answer `hello-client` accepts (bytes).
@@ -34,36 +35,15 @@ pub struct ClientSettings {
     /// The calling application's client secret (prefer the environment or .env over this flag)
     #[arg(long, env = "CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
-    /// Auth0 tenant domain, e.g. tenant.eu.auth0.com
-    #[arg(long, env = "AUTH0_DOMAIN", value_name = "DOMAIN")]
-    pub auth0_domain: Option<String>,
+    /// The issuer to ask, named as for the server (`AUTH0_DOMAIN`, `ISSUER_BASE_URL`, Entra ID, B2C).
+    #[command(flatten)]
+    pub authority: AuthorityVars,
     /// The API identifier to request a token for (Auth0, other OpenID providers)
     #[arg(long, env = "AUTH0_AUDIENCE", value_name = "AUDIENCE")]
     pub auth0_audience: Option<String>,
     /// Same as --auth0-audience, for providers other than Auth0
     #[arg(long, env = "AUDIENCE", value_name = "AUDIENCE")]
     pub audience: Option<String>,
-    /// Any OpenID provider: its issuer URL (the token endpoint comes from its metadata)
-    #[arg(long, env = "ISSUER_BASE_URL", value_name = "URL")]
-    pub issuer_base_url: Option<String>,
-    /// Microsoft Entra ID: the caller's tenant id
-    #[arg(long, env = "AZURE_TENANT_ID", value_name = "TENANT")]
-    pub azure_tenant_id: Option<String>,
-    /// Microsoft Entra ID / B2C: the API's application (client) id
-    #[arg(long, env = "AZURE_APP_CLIENT_ID", value_name = "ID")]
-    pub azure_app_client_id: Option<String>,
-    /// Microsoft Entra ID authority host [default: https://login.microsoftonline.com]
-    #[arg(long, env = "AZURE_AUTHORITY_HOST", value_name = "URL")]
-    pub azure_authority_host: Option<String>,
-    /// Azure AD B2C tenant name (the part before .onmicrosoft.com)
-    #[arg(long, env = "AZURE_B2C_TENANT_NAME", value_name = "NAME")]
-    pub azure_b2c_tenant_name: Option<String>,
-    /// Azure AD B2C user-flow policy, e.g. B2C_1_signupsignin
-    #[arg(long, env = "AZURE_B2C_POLICY", value_name = "POLICY")]
-    pub azure_b2c_policy: Option<String>,
-    /// Azure AD B2C authority host [default: https://{name}.b2clogin.com]
-    #[arg(long, env = "AZURE_B2C_AUTHORITY_HOST", value_name = "URL")]
-    pub azure_b2c_authority_host: Option<String>,
     /// Local mode: the local issuer's port [default: 6061]
     #[arg(long, env = "LOCAL_ISSUER_PORT", value_name = "PORT")]
     pub local_issuer_port: Option<String>,
@@ -130,20 +110,6 @@ impl ClientSettings {
         value.as_deref().map(str::trim).filter(|value| !value.is_empty()).map(str::to_owned)
     }
 
-    /// The issuer variables, for [`AuthorityVars::authority`].
-    pub fn authority_vars(&self) -> AuthorityVars {
-        AuthorityVars {
-            auth0_domain: Self::get(&self.auth0_domain),
-            issuer_base_url: Self::get(&self.issuer_base_url),
-            azure_tenant_id: Self::get(&self.azure_tenant_id),
-            azure_app_client_id: Self::get(&self.azure_app_client_id),
-            azure_authority_host: Self::get(&self.azure_authority_host),
-            azure_b2c_tenant_name: Self::get(&self.azure_b2c_tenant_name),
-            azure_b2c_policy: Self::get(&self.azure_b2c_policy),
-            azure_b2c_authority_host: Self::get(&self.azure_b2c_authority_host),
-        }
-    }
-
     /// The API's base URL: `https`, or `http` on loopback only, since a token travels to it.
     pub fn api_server_url(&self) -> Result<Url, ConfigError> {
         let value = Self::get(&self.api_server_url).unwrap_or_else(|| "http://localhost:6060".to_owned());
@@ -184,21 +150,4 @@ pub async fn call_api(
 /// the token endpoint and the API are both on loopback (`loopback`), no proxy is used.
 pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
     crate::http::client(REQUEST_TIMEOUT, loopback)
-}
-
-/// The variables `./.env` fills in: those the environment leaves unset or empty, as for the server.
-pub fn dotenv_fill_ins() -> Result<Vec<(String, String)>, ConfigError> {
-    let entries = match dotenvy::from_path_iter(".env") {
-        Ok(entries) => entries,
-        Err(err) if err.not_found() => return Ok(Vec::new()),
-        Err(err) => return Err(ConfigError::new(".env", crate::config::dotenv_problem(&err))),
-    };
-    let mut fill_ins = Vec::new();
-    for entry in entries {
-        let (key, value) = entry.map_err(|err| ConfigError::new(".env", crate::config::dotenv_problem(&err)))?;
-        if std::env::var_os(&key).is_none_or(|set| set.to_string_lossy().trim().is_empty()) {
-            fill_ins.push((key, value));
-        }
-    }
-    Ok(fill_ins)
 }

@@ -1,26 +1,12 @@
-//! Which token endpoint to ask, and with which form: the token requests of SPEC "`hello-client`".
+//! Which token endpoint to ask, and with which form: the token requests of docs/hello-client.md.
 
 use std::fmt;
 
 use url::Url;
 
 use super::ClientSettings;
-use crate::config::{Authority, ConfigError, is_multi_tenant, join, list, metadata_url, port_var};
-
-/// The kind of issuer the client asks for tokens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Provider {
-    /// The server's embedded local issuer on `127.0.0.1:{LOCAL_ISSUER_PORT}`.
-    Local,
-    /// Auth0: `POST https://{domain}/oauth/token` with `audience`.
-    Auth0,
-    /// Any OpenID provider: the metadata's `token_endpoint`.
-    OpenId,
-    /// Microsoft Entra ID: `POST {host}/{tenant}/oauth2/v2.0/token` with `scope=api://{app}/.default`.
-    Entra,
-    /// Azure AD B2C: `POST {host}/{name}.onmicrosoft.com/{policy}/oauth2/v2.0/token`.
-    B2c,
-}
+use crate::config::{Authority, ConfigError, is_multi_tenant, list, port_var};
+use crate::urls::{join, metadata_url};
 
 /// Where the token endpoint is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,8 +20,6 @@ pub enum Endpoint {
 /// One client-credentials token request (RFC 6749 section 4.4), client authentication by form fields.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenRequest {
-    /// The kind of issuer.
-    pub provider: Provider,
     /// Where to send it.
     pub endpoint: Endpoint,
     /// `client_id`.
@@ -49,7 +33,6 @@ pub struct TokenRequest {
 impl fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenRequest")
-            .field("provider", &self.provider)
             .field("endpoint", &self.endpoint)
             .field("client_id", &self.client_id)
             .field("client_secret", &"<hidden>")
@@ -62,7 +45,7 @@ impl TokenRequest {
     /// The request the settings describe, or the first setting that is missing or wrong.
     pub fn from_settings(settings: &ClientSettings) -> Result<Self, ConfigError> {
         let get = ClientSettings::get;
-        let authority = settings.authority_vars().authority()?;
+        let authority = settings.authority.authority()?;
         let client_id = get(&settings.client_id);
         let client_secret = get(&settings.client_secret);
         let audience = match (get(&settings.auth0_audience), get(&settings.audience)) {
@@ -71,7 +54,7 @@ impl TokenRequest {
             (None, None) => None,
         };
 
-        let (provider, endpoint, resource) = match authority {
+        let (endpoint, resource) = match &authority {
             Authority::Local => {
                 let port = port_var("LOCAL_ISSUER_PORT", get(&settings.local_issuer_port).as_deref(), 6061)?;
                 if port == 0 {
@@ -83,13 +66,7 @@ impl TokenRequest {
                     None => local_secret(settings, &client_id)?,
                 };
                 let endpoint = Url::parse(&format!("http://127.0.0.1:{port}/oauth/token")).expect("a valid URL");
-                return Ok(Self {
-                    provider: Provider::Local,
-                    endpoint: Endpoint::At(endpoint),
-                    client_id,
-                    client_secret,
-                    resource: None,
-                });
+                return Ok(Self { endpoint: Endpoint::At(endpoint), client_id, client_secret, resource: None });
             }
             Authority::Auth0 { base } => {
                 let audience = audience.ok_or_else(|| {
@@ -98,36 +75,36 @@ impl TokenRequest {
                         "is required to ask Auth0 for a token (the API identifier, e.g. https://hello-world.example.com)",
                     )
                 })?;
-                (Provider::Auth0, Endpoint::At(join(&base, "oauth/token")), Some(("audience", audience)))
+                (Endpoint::At(join(base, "oauth/token")), Some(("audience", audience)))
             }
             Authority::OpenId { base } => {
-                (Provider::OpenId, Endpoint::FromMetadata(metadata_url(&base)), audience.map(|a| ("audience", a)))
+                (Endpoint::FromMetadata(metadata_url(base)), audience.map(|a| ("audience", a)))
             }
             Authority::Entra { host, tenant, app } => {
-                if is_multi_tenant(&tenant) {
+                if is_multi_tenant(tenant) {
                     return Err(ConfigError::new(
                         "AZURE_TENANT_ID",
                         format!("the client-credentials grant needs the caller's own tenant id, not {tenant}"),
                     ));
                 }
-                let endpoint = join(&host, &format!("{tenant}/oauth2/v2.0/token"));
-                (Provider::Entra, Endpoint::At(endpoint), Some(("scope", format!("api://{app}/.default"))))
+                let endpoint = join(host, &format!("{tenant}/oauth2/v2.0/token"));
+                (Endpoint::At(endpoint), Some(("scope", format!("api://{app}/.default"))))
             }
             Authority::B2c { host, name, policy, app } => {
-                let endpoint = join(&host, &format!("{name}.onmicrosoft.com/{policy}/oauth2/v2.0/token"));
+                let endpoint = join(host, &format!("{name}.onmicrosoft.com/{policy}/oauth2/v2.0/token"));
                 let scope = format!("https://{name}.onmicrosoft.com/{app}/.default");
-                (Provider::B2c, Endpoint::At(endpoint), Some(("scope", scope)))
+                (Endpoint::At(endpoint), Some(("scope", scope)))
             }
         };
-        let client_id = client_id.ok_or_else(|| required("CLIENT_ID", provider))?;
-        let client_secret = client_secret.ok_or_else(|| required("CLIENT_SECRET", provider))?;
-        Ok(Self { provider, endpoint, client_id, client_secret, resource })
+        let client_id = client_id.ok_or_else(|| required("CLIENT_ID", &authority))?;
+        let client_secret = client_secret.ok_or_else(|| required("CLIENT_SECRET", &authority))?;
+        Ok(Self { endpoint, client_id, client_secret, resource })
     }
 
     /// Whether the token endpoint (or the metadata naming it) is on a loopback host.
     pub fn is_loopback(&self) -> bool {
         match &self.endpoint {
-            Endpoint::At(url) | Endpoint::FromMetadata(url) => crate::config::is_loopback(url),
+            Endpoint::At(url) | Endpoint::FromMetadata(url) => crate::urls::is_loopback(url),
         }
     }
 
@@ -150,20 +127,17 @@ fn local_secret(settings: &ClientSettings, client_id: &str) -> Result<String, Co
     let (variable, default) = match client_id {
         "demo-client" => (&settings.local_client_secret, "demo-client-secret"),
         "demo-admin" => (&settings.local_admin_secret, "demo-admin-secret"),
-        _ => return Err(required("CLIENT_SECRET", Provider::Local)),
+        _ => return Err(required("CLIENT_SECRET", &Authority::Local)),
     };
     Ok(ClientSettings::get(variable).unwrap_or_else(|| default.to_owned()))
 }
 
-fn required(variable: &str, provider: Provider) -> ConfigError {
-    let provider = match provider {
-        Provider::Local => "for a client other than demo-client and demo-admin",
-        Provider::Auth0 => "with AUTH0_DOMAIN",
-        Provider::OpenId => "with ISSUER_BASE_URL",
-        Provider::Entra => "with AZURE_TENANT_ID",
-        Provider::B2c => "with AZURE_B2C_TENANT_NAME",
+fn required(variable: &str, authority: &Authority) -> ConfigError {
+    let needed = match authority.variable() {
+        Some(chosen_by) => format!("with {chosen_by}"),
+        None => "for a client other than demo-client and demo-admin".to_owned(),
     };
-    ConfigError::new(variable, format!("is required {provider} (the calling application's credentials)"))
+    ConfigError::new(variable, format!("is required {needed} (the calling application's credentials)"))
 }
 
 /// A token is issued for one audience: the first of a comma-separated list.
@@ -188,7 +162,6 @@ mod tests {
     #[test]
     fn local_mode_asks_the_local_issuer_as_demo_client_with_its_known_secret() {
         let request = TokenRequest::from_settings(&settings(|_| {})).unwrap();
-        assert_eq!(request.provider, Provider::Local);
         assert_eq!(request.endpoint, Endpoint::At("http://127.0.0.1:6061/oauth/token".parse().unwrap()));
         assert_eq!(
             request.form(),
@@ -218,19 +191,29 @@ mod tests {
     #[test]
     fn each_mistake_names_its_variable() {
         let cases: [(&str, ClientSettings); 7] = [
-            ("AUTH0_AUDIENCE", settings(|s| s.auth0_domain = set("tenant.example.com"))),
-            ("CLIENT_ID", settings(|s| (s.auth0_domain, s.auth0_audience) = (set("t.example.com"), set("api")))),
+            ("AUTH0_AUDIENCE", settings(|s| s.authority.auth0_domain = set("tenant.example.com"))),
+            (
+                "CLIENT_ID",
+                settings(|s| (s.authority.auth0_domain, s.auth0_audience) = (set("t.example.com"), set("api"))),
+            ),
             ("CLIENT_SECRET", settings(|s| s.client_id = set("someone-else"))),
-            ("AZURE_TENANT_ID", settings(|s| (s.azure_tenant_id, s.azure_app_client_id) = (set("common"), set("a")))),
-            ("AZURE_APP_CLIENT_ID", settings(|s| s.azure_tenant_id = set("tenant"))),
-            ("ISSUER_BASE_URL", settings(|s| s.issuer_base_url = set("http://idp.example.com"))),
+            (
+                "AZURE_TENANT_ID",
+                settings(|s| {
+                    (s.authority.azure_tenant_id, s.authority.azure_app_client_id) = (set("common"), set("a"))
+                }),
+            ),
+            ("AZURE_APP_CLIENT_ID", settings(|s| s.authority.azure_tenant_id = set("tenant"))),
+            ("ISSUER_BASE_URL", settings(|s| s.authority.issuer_base_url = set("http://idp.example.com"))),
             ("LOCAL_ISSUER_PORT", settings(|s| s.local_issuer_port = set("0"))),
         ];
         for (variable, settings) in cases {
             let err = TokenRequest::from_settings(&settings).unwrap_err();
             assert_eq!(err.variable, variable, "{err}");
         }
-        let both = settings(|s| (s.auth0_domain, s.issuer_base_url) = (set("t.example.com"), set("https://idp")));
+        let both = settings(|s| {
+            (s.authority.auth0_domain, s.authority.issuer_base_url) = (set("t.example.com"), set("https://idp"))
+        });
         let err = TokenRequest::from_settings(&both).unwrap_err();
         assert!(err.variable.contains("AUTH0_DOMAIN") && err.variable.contains("ISSUER_BASE_URL"), "{err}");
     }

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::provider::{Endpoint, TokenRequest};
 use super::{ClientError, MAX_RESPONSE_BYTES};
-use crate::config::check_transport;
+use crate::urls::check_transport;
 
 /// How long before its expiry a cached token stops being used.
 pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
@@ -38,7 +38,7 @@ impl fmt::Debug for Token {
     }
 }
 
-/// Gets tokens for one [`TokenRequest`] and reuses each until [`RENEW_BEFORE_EXPIRY`] before it expires.
+/// Gets tokens for one [`TokenRequest`] and reuses each until a minute (`RENEW_BEFORE_EXPIRY`) before it expires.
 pub struct TokenClient {
     http: reqwest::Client,
     request: TokenRequest,

@@ -1,4 +1,4 @@
-//! The real binary as a user runs it: `.env`, the printed curl line, graceful shutdown.
+//! The real binary as a user runs it: arguments, `.env`, the printed curl line, graceful shutdown.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -143,4 +143,106 @@ async fn ctrl_c_stops_the_server_gracefully_too() {
         rest.push(line);
     }
     assert!(rest.iter().any(|line| line.contains("Ctrl-C: stopping gracefully")), "{rest:#?}");
+}
+
+/// Runs the real binary with `args` and `vars` in an empty folder; waits for its exit.
+async fn run_with_args(args: &[&str], vars: &[(&str, &str)]) -> (std::process::Output, std::path::PathBuf) {
+    let dir = temp_dir(&format!("args{}", args.join("")));
+    let mut command = server(&dir);
+    command.args(args).envs(vars.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let output = tokio::time::timeout(Duration::from_secs(20), command.output())
+        .await
+        .expect("the arguments are answered without starting the server")
+        .unwrap();
+    (output, dir)
+}
+
+/// The `--help` entry (from its `--flag` line to the next) that names the variable `variable`.
+fn option_entry(help: &str, variable: &str) -> Option<String> {
+    let mut entries: Vec<String> = Vec::new();
+    for line in help.lines() {
+        if line.trim_start().starts_with('-') || entries.is_empty() {
+            entries.push(String::new());
+        }
+        let entry = entries.last_mut().unwrap();
+        entry.push_str(line);
+        entry.push('\n');
+    }
+    let env = format!("[env: {variable}");
+    entries.into_iter().find(|entry| entry.split(&env).nth(1).is_some_and(|rest| rest.starts_with(['=', ']'])))
+}
+
+#[tokio::test]
+async fn help_lists_each_setting_with_its_variable_and_default_and_starts_nothing() {
+    // A server that started anyway would fail to bind this port and exit 1.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+
+    let (output, dir) = run_with_args(&["--help"], &[("PORT", &port)]).await;
+    let help = String::from_utf8_lossy(&output.stdout);
+
+    assert_eq!(output.status.code(), Some(0), "{help}");
+    for (variable, default) in [
+        ("HOST", "[default: 127.0.0.1]"),
+        ("AUTH0_DOMAIN", ""),
+        ("ISSUER_BASE_URL", ""),
+        ("TOKEN_ALGORITHMS", "[default: RS256]"),
+        ("JWKS_RETRY_SECONDS", "[default: 3]"),
+        ("TOKEN_CACHE_SIZE", "[default: 10000]"),
+        ("SERVE_DEMO", "[default: true in local mode"),
+        ("LOCAL_ISSUER_PORT", "[default: 6061]"),
+        ("LOCAL_CLIENT_SECRET", "[default: demo-client-secret]"),
+        ("LOCAL_ISSUER_KEY_FILE", "[default: .local-issuer-key.pem]"),
+        ("RUST_LOG", "[default: info]"),
+    ] {
+        let entry = option_entry(&help, variable).unwrap_or_else(|| panic!("{variable} is listed: {help}"));
+        assert!(entry.contains(default), "{variable} shows {default}: {help}");
+    }
+    let port = option_entry(&help, "PORT").expect("PORT is listed");
+    assert!(port.contains("[default: 6060]") && port.contains("--port"), "{help}");
+    assert!(!dir.join(".local-issuer-key.pem").exists(), "--help starts no local issuer");
+}
+
+#[tokio::test]
+async fn help_never_shows_a_secret_from_the_environment() {
+    let dir = temp_dir("help-secret");
+    let output = server(&dir)
+        .arg("--help")
+        .envs([("LOCAL_ADMIN_SECRET", "s3cr3t-admin"), ("LOCAL_CLIENT_SECRET", "s3cr3t-client"), ("PORT", "7070")])
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+
+    assert_eq!(output.status.code(), Some(0), "{help}");
+    assert!(help.contains("[env: PORT=7070]"), "ordinary values are shown: {help}");
+    assert!(!help.contains("s3cr3t"), "{help}");
+}
+
+#[tokio::test]
+async fn version_prints_the_name_and_version_and_exits() {
+    let (output, _) = run_with_args(&["--version"], &[]).await;
+
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), format!("hello-api {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[tokio::test]
+async fn an_unknown_argument_is_a_usage_error_naming_it() {
+    let (output, _) = run_with_args(&["--no-such-flag"], &[]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--no-such-flag"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn a_flag_wins_over_the_environment() {
+    let dir = temp_dir("flag-wins");
+    let output = server(&dir).args(["--port", "not-a-port"]).env("PORT", "0").output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("PORT") && stderr.contains("not-a-port"), "{stderr}");
 }

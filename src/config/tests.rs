@@ -1,0 +1,131 @@
+//! The settings as a whole: defaults, each issuer, and a mistake naming its variable.
+
+use super::*;
+use crate::auth::KeySource;
+
+/// The metadata URL a discovering issuer is found at.
+fn discovery(s: &Settings) -> Url {
+    match s.authority.key_source() {
+        Some(KeySource::Discovery { metadata_url }) => metadata_url,
+        other => panic!("not discovery: {other:?}"),
+    }
+}
+
+fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+}
+
+#[test]
+fn no_configuration_means_local_mode_with_the_documented_defaults() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(s.authority, Authority::Local);
+    assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 6060));
+    assert_eq!(s.client_origin, "http://localhost:4040");
+    assert_eq!(s.audiences, [LOCAL_AUDIENCE]);
+    assert_eq!(s.permission_claims, ["permissions"]);
+    assert_eq!(s.algorithms, [SigningAlgorithm::RS256]);
+    assert_eq!(s.clock_skew, Duration::from_secs(5));
+    assert_eq!(s.jwks_fresh_for, Duration::from_secs(600));
+    assert_eq!(s.jwks_cooldown, Duration::from_secs(30));
+    assert_eq!(s.local.port, 6061);
+    assert!(s.serve_demo);
+}
+
+#[test]
+fn an_auth0_domain_means_https_issuer_and_key_url() {
+    let s = settings(&[("AUTH0_DOMAIN", "tenant.eu.auth0.com"), ("AUTH0_AUDIENCE", "https://api")]).unwrap();
+    let Some(KeySource::Fixed { issuer, jwks_uri }) = s.authority.key_source() else {
+        panic!("{:?} has a fixed key set", s.authority);
+    };
+    assert_eq!(issuer, "https://tenant.eu.auth0.com/");
+    assert_eq!(jwks_uri.as_str(), "https://tenant.eu.auth0.com/.well-known/jwks.json");
+    assert!(!s.serve_demo);
+}
+
+#[test]
+fn issuer_base_url_gets_the_discovery_path_once() {
+    for base in [
+        "https://id.example.com/realm",
+        "https://id.example.com/realm/",
+        "https://id.example.com/realm/.well-known/openid-configuration",
+    ] {
+        let s = settings(&[("ISSUER_BASE_URL", base), ("AUDIENCE", "a")]).unwrap();
+        let expected = Url::parse("https://id.example.com/realm/.well-known/openid-configuration").unwrap();
+        assert_eq!(discovery(&s), expected, "{base}");
+    }
+}
+
+#[test]
+fn plain_http_is_allowed_only_on_loopback() {
+    for ok in ["http://localhost:1/", "http://127.0.0.9:8080", "http://[::1]:9"] {
+        assert!(settings(&[("ISSUER_BASE_URL", ok), ("AUDIENCE", "a")]).is_ok(), "{ok}");
+    }
+    for bad in ["http://example.com", "http://10.0.0.1", "http://localhost.example.com", "ftp://localhost"] {
+        let err = settings(&[("ISSUER_BASE_URL", bad), ("AUDIENCE", "a")]).unwrap_err();
+        assert_eq!(err.variable, "ISSUER_BASE_URL", "{bad}");
+    }
+}
+
+#[test]
+fn each_mistake_names_its_variable() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("PORT", "http")], "PORT"),
+        (&[("PORT", "70000")], "PORT"),
+        (&[("HOST", "not a host")], "HOST"),
+        (&[("CLIENT_ORIGIN_URL", "localhost:4040/app")], "CLIENT_ORIGIN_URL"),
+        (&[("CLIENT_ORIGIN_URL", "http://localhost:4040/app")], "CLIENT_ORIGIN_URL"),
+        (&[("AUTH0_DOMAIN", "tenant.auth0.com")], "AUTH0_AUDIENCE"),
+        (
+            &[("AUTH0_DOMAIN", "a.com"), ("ISSUER_BASE_URL", "https://b.com"), ("AUDIENCE", "x")],
+            "AUTH0_DOMAIN, ISSUER_BASE_URL",
+        ),
+        (&[("TOKEN_ALGORITHMS", "RS256,HS256")], "TOKEN_ALGORITHMS"),
+        (&[("TOKEN_ALGORITHMS", "none")], "TOKEN_ALGORITHMS"),
+        (&[("TOKEN_ALGORITHMS", "RS256,,ES256")], "TOKEN_ALGORITHMS"),
+        (&[("CLOCK_SKEW_SECONDS", "-1")], "CLOCK_SKEW_SECONDS"),
+        (&[("JWKS_CACHE_SECONDS", "0")], "JWKS_CACHE_SECONDS"),
+        (&[("JWKS_COOLDOWN_SECONDS", "soon")], "JWKS_COOLDOWN_SECONDS"),
+        (&[("AUDIENCE", "a"), ("AUTH0_AUDIENCE", "b")], "AUTH0_AUDIENCE, AUDIENCE"),
+        (&[("AZURE_TENANT_ID", "common"), ("AZURE_APP_CLIENT_ID", "app")], "AZURE_ALLOWED_TENANTS"),
+        (&[("AZURE_TENANT_ID", "t")], "AZURE_APP_CLIENT_ID"),
+        (
+            &[("AZURE_TENANT_ID", "t"), ("AZURE_APP_CLIENT_ID", "a"), ("AUTH0_DOMAIN", "x.com")],
+            "AUTH0_DOMAIN, AZURE_TENANT_ID",
+        ),
+        (&[("LOCAL_ISSUER_PORT", "x")], "LOCAL_ISSUER_PORT"),
+        (&[("SERVE_DEMO", "maybe")], "SERVE_DEMO"),
+        (&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "https://app.example.com")], "SERVE_DEMO"),
+    ];
+    for (vars, variable) in cases {
+        let err = settings(vars).expect_err(&format!("{vars:?} should be refused"));
+        assert_eq!(&err.variable, variable, "{vars:?}: {err}");
+    }
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    let s = settings(&[("AUTH0_DOMAIN", ""), ("PORT", " "), ("AUDIENCE", "")]).unwrap();
+    assert_eq!((s.authority, s.port), (Authority::Local, 6060));
+}
+
+#[test]
+fn entra_presets_map_onto_discovery() {
+    let s = settings(&[("AZURE_TENANT_ID", "tid-1"), ("AZURE_APP_CLIENT_ID", "app-1")]).unwrap();
+    let url = Url::parse("https://login.microsoftonline.com/tid-1/v2.0/.well-known/openid-configuration").unwrap();
+    assert_eq!(discovery(&s), url);
+    assert_eq!(s.audiences, ["api://app-1", "app-1"]);
+    assert_eq!(s.permission_claims, ["roles"]);
+
+    let s = settings(&[
+        ("AZURE_B2C_TENANT_NAME", "contoso"),
+        ("AZURE_B2C_POLICY", "B2C_1_signin"),
+        ("AZURE_APP_CLIENT_ID", "app"),
+    ])
+    .unwrap();
+    let url = Url::parse(
+        "https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_signin/v2.0/.well-known/openid-configuration",
+    )
+    .unwrap();
+    assert_eq!(discovery(&s), url);
+    assert_eq!(s.audiences, ["app"]);
+}
