@@ -19,7 +19,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hello_api::auth::{KeySet, KeySource, RefreshPolicy, SigningAlgorithm, TokenPolicy, Validator};
-use hello_api::issuer::{SigningKey, generate_pem};
+use hello_api::local_issuer::{SigningKey, generate_pem};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

@@ -9,7 +9,7 @@
 //!   (default 60): valid tokens (a reused pool and freshly signed ones), expired ones, forged ones
 //!   (another key under the real `kid`), unknown `kid`s and garbage;
 //! - prints what happened and exits non-zero when a rule is broken: no 5xx (a 503 is allowed only
-//!   for an unknown `kid` while the issuer is down, as SPEC says), no valid token refused, and the
+//!   for an unknown `kid` while the issuer is down, as docs/contract.md, "Errors" says), no valid token refused, and the
 //!   server's RSS at the end no more than 25 % above its RSS after warm-up.
 
 use std::collections::BTreeMap;
@@ -475,7 +475,7 @@ async fn main() -> ExitCode {
     let rss_start = rss_start.unwrap_or(rss_max);
     let growth = (rss_end as f64 - rss_start as f64) / rss_start.max(1) as f64;
     println!(
-        "  5xx: {} (must be 0; not counted: {excused_503} of SPEC's 503 for an unknown kid while the issuer was down)",
+        "  5xx: {} (must be 0; not counted: {excused_503} of the contract's 503 for an unknown kid while the issuer was down)",
         server_errors - excused_503.min(server_errors)
     );
     println!("  valid tokens refused: {refused}");

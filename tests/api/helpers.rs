@@ -524,7 +524,7 @@ pub fn shared_key_file() -> String {
     dir.join("local-issuer-key.pem").display().to_string()
 }
 
-/// Asserts the SPEC's 401 `invalid_token` answer and returns its `error_description`.
+/// Asserts the contract's 401 (docs/contract.md, "Errors") `invalid_token` answer and returns its `error_description`.
 pub async fn assert_invalid_token(response: reqwest::Response) -> String {
     assert_eq!(response.status(), 401);
     let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
@@ -536,7 +536,7 @@ pub async fn assert_invalid_token(response: reqwest::Response) -> String {
     description
 }
 
-/// Asserts the SPEC's 503 answer: no key can serve the token right now.
+/// Asserts the contract's 503 (docs/contract.md, "Errors") answer: no key can serve the token right now.
 pub async fn assert_unavailable(response: reqwest::Response) {
     assert_eq!(response.status(), 503);
     let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();

@@ -10,7 +10,7 @@
 //! - a failed fetch keeps the last good keys, and no fetch is attempted again for `retry` after a failure;
 //! - every fetch is bounded in time and size and obeys the https-or-loopback rule.
 //!
-//! [`cache`] holds the rules above, [`fetch`] the downloads and discovery, [`jwk`] the parsing of
+//! `cache.rs` holds the rules above, `fetch.rs` the downloads and discovery, `jwk.rs` the parsing of
 //! keys into verifiers.
 
 mod cache;
