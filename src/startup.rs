@@ -274,7 +274,7 @@ fn curl_hint(api_url: &str, issuer_url: &str, settings: &Settings) -> String {
     )
 }
 
-/// Limits against slow or greedy clients (documented in the README's "Limits").
+/// Limits against slow or greedy clients (docs/how-it-works.md, "Server limits").
 pub mod limits {
     use std::time::Duration;
 
