@@ -1,13 +1,15 @@
 //! docs/contract.md, "The key set", against keys published to forge or to deny: keys that can
-//! never verify honestly are skipped as if absent, and a refresh applies each key as it is
-//! published now.
+//! never verify honestly are skipped as if absent, a refresh applies each key as it is published
+//! now, and discovery metadata must name the configured issuer (docs/providers.md).
 
 use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
-use crate::helpers::{FakeIssuer, LOG_LINES, Signer, TestApp, assert_invalid_token, assert_unavailable, b64, claims};
+use crate::helpers::{
+    FakeIssuer, LOG_LINES, Signer, TestApp, assert_invalid_token, assert_unavailable, b64, claims, with,
+};
 
 const ADMIN: &str = "/api/messages/admin";
 const PROTECTED: &str = "/api/messages/protected";
@@ -28,19 +30,18 @@ fn forged_eddsa_token(kid: &str, issuer: &str) -> String {
     format!("{header}.{payload}.AQ{}", "A".repeat(84))
 }
 
-/// Waits (at most ~15 s) until the API logged a failed fetch from `issuer` for want of a usable key.
-async fn wait_for_a_fetch_refused_for_no_usable_key(issuer: &FakeIssuer, since: usize) {
+/// Waits (at most ~15 s) until the API logged, after log line `since`, a failed fetch from
+/// `issuer` whose reason holds `why`.
+async fn wait_for_a_failed_fetch(issuer: &FakeIssuer, since: usize, why: &str) {
     let needle = format!("key set fetch from {}/", issuer.url);
     for _ in 0..150 {
-        let refused = LOG_LINES.lock().unwrap()[since..]
-            .iter()
-            .any(|line| line.contains(&needle) && line.contains("holds no usable key"));
-        if refused {
+        let failed = LOG_LINES.lock().unwrap()[since..].iter().any(|line| line.contains(&needle) && line.contains(why));
+        if failed {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("no fetch from {} was refused for want of a usable key", issuer.url);
+    panic!("no fetch from {} failed with {why:?}", issuer.url);
 }
 
 #[tokio::test]
@@ -81,7 +82,7 @@ async fn valid_tokens_keep_working_when_the_issuer_starts_serving_degenerate_rsa
     let since = LOG_LINES.lock().unwrap().len();
     tokio::time::sleep(Duration::from_millis(1100)).await; // stale: the next request starts a refresh
     assert_eq!(app.get(PROTECTED, Some(&token)).await.status(), 200);
-    wait_for_a_fetch_refused_for_no_usable_key(&issuer, since).await;
+    wait_for_a_failed_fetch(&issuer, since, "holds no usable key").await;
 
     for _ in 0..3 {
         assert_eq!(app.get(PROTECTED, Some(&token)).await.status(), 200, "the last good keys stay");
@@ -135,4 +136,53 @@ async fn a_stale_refresh_applies_a_new_alg_to_a_remembered_token_and_the_new_alg
     app.wait_for_status(PROTECTED, &token, 401).await;
     assert_eq!(assert_invalid_token(app.get(PROTECTED, Some(&token)).await).await, "key does not fit the algorithm");
     assert_eq!(app.get(PROTECTED, Some(&ps_token)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn metadata_naming_another_issuer_is_a_failed_fetch_until_it_names_the_configured_one() {
+    let signer = Signer::rsa(0, "k", Algorithm::RS256);
+    let issuer = FakeIssuer::start(vec![signer.jwk()]).await;
+    let impostor = format!("{}/someone-else", issuer.url);
+    issuer.set_issuer(&impostor);
+    let since = LOG_LINES.lock().unwrap().len();
+    let app = TestApp::trusting(&issuer, &[]).await;
+
+    let token = signer.sign(&claims(&impostor, &[]));
+    assert_unavailable(app.get(PROTECTED, Some(&token)).await).await;
+    wait_for_a_failed_fetch(&issuer, since, &format!("names the issuer {impostor:?}")).await;
+    assert_eq!(issuer.jwks_fetches(), 0, "no key set is fetched from a mismatched metadata document");
+
+    issuer.set_issuer(&format!("{}/", issuer.url));
+    app.wait_for_status(PROTECTED, &signer.sign(&claims(&issuer.issuer(), &[])), 200).await;
+}
+
+#[tokio::test]
+async fn one_trailing_slash_on_either_side_does_not_count() {
+    let signer = Signer::rsa(0, "k", Algorithm::RS256);
+    let issuer = FakeIssuer::start(vec![signer.jwk()]).await;
+    issuer.set_issuer(&issuer.url); // no trailing slash, while the configuration has one
+    let configured = format!("{}/", issuer.url);
+    let app = TestApp::spawn(&[("ISSUER_BASE_URL", &configured), ("AUDIENCE", crate::helpers::AUDIENCE)]).await;
+    app.wait_for_status(PROTECTED, &signer.sign(&claims(&issuer.url, &[])), 200).await;
+}
+
+#[tokio::test]
+async fn entra_metadata_may_name_the_tenant_id_for_a_domain_but_not_another_host() {
+    let signer = Signer::rsa(0, "entra-key", Algorithm::RS256);
+    let provider = FakeIssuer::start(vec![signer.jwk()]).await;
+    let tenant_id = format!("{}/00000000-0000-0000-0000-000000000001/v2.0", provider.url);
+    provider.set_issuer(&tenant_id);
+    let vars = [
+        ("AZURE_TENANT_ID", "contoso.onmicrosoft.com"),
+        ("AZURE_APP_CLIENT_ID", "app-1"),
+        ("AZURE_AUTHORITY_HOST", provider.url.as_str()),
+    ];
+    let app = TestApp::spawn(&vars).await;
+    let token = |iss: &str| signer.sign(&with(claims(iss, &[]), json!({ "aud": "app-1" })));
+    app.wait_for_status(PROTECTED, &token(&tenant_id), 200).await;
+
+    let elsewhere = "https://login.elsewhere.example/00000000-0000-0000-0000-000000000001/v2.0";
+    provider.set_issuer(elsewhere);
+    let app = TestApp::spawn(&vars).await;
+    assert_unavailable(app.get(PROTECTED, Some(&token(elsewhere))).await).await;
 }

@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use hello_api::auth::jwks::{parse_key_set, parse_metadata};
-use hello_api::auth::{SigningAlgorithm, parse_token};
+use hello_api::auth::{IssuerCheck, SigningAlgorithm, parse_token};
 use jsonwebtoken::Algorithm;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -368,7 +368,8 @@ fn parse_key_set_never_panics_and_keeps_only_keys_with_a_usable_kid() {
 #[test]
 fn parse_metadata_never_panics_and_accepts_only_https_or_loopback_http_key_sets() {
     check(512, metadata_document(), |document| {
-        if let Ok((_, jwks_uri)) = parse_metadata(&document) {
+        let any_issuer = IssuerCheck::SameOrigin(url::Url::parse("https://issuer.example.com").unwrap());
+        if let Ok((_, jwks_uri)) = parse_metadata(&document, &any_issuer) {
             let loopback = match jwks_uri.host() {
                 Some(Host::Domain(name)) => name == "localhost",
                 Some(Host::Ipv4(ip)) => ip.is_loopback(),

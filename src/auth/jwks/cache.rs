@@ -240,9 +240,9 @@ impl KeySet {
                 (Arc::new(ExpectedIssuer::Exact(issuer.clone())), jwks_uri.clone())
             }
             (KeySource::Discovery { .. }, Some(discovered)) => discovered,
-            (KeySource::Discovery { metadata_url }, None) => {
+            (KeySource::Discovery { metadata_url, issuer }, None) => {
                 let metadata = get_json(&self.http, metadata_url, "OpenID metadata document").await?;
-                let (issuer, jwks_uri) = parse_metadata(&metadata)?;
+                let (issuer, jwks_uri) = parse_metadata(&metadata, issuer)?;
                 (Arc::new(issuer), jwks_uri)
             }
         };
