@@ -42,8 +42,9 @@ impl VerifyingKey {
         &self.kid
     }
 
-    /// Whether `other` has the same `kid` and key material.
-    pub(super) fn same_material(&self, other: &Self) -> bool {
+    /// Whether `other` has the same `kid`, key material and algorithms it may verify: a key
+    /// republished with another `alg`, `use` or `key_ops` is another key.
+    pub(super) fn same_key(&self, other: &Self) -> bool {
         self.fingerprint.as_ref() == other.fingerprint.as_ref()
     }
 
@@ -243,7 +244,7 @@ mod tests {
 
     /// Every encoding of every Ed25519 point of order 1, 2, 4 or 8 (both sign bits; y = p and
     /// y = p + 1 stand for 0 and 1), written out rather than derived from the table under test.
-    pub(crate) const SMALL_ORDER_ED25519: [&str; 14] = [
+    const SMALL_ORDER_ED25519: [&str; 14] = [
         "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", // identity
         "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIA", // identity, sign bit set
         "7P_______________________________________38", // order 2 (y = p - 1)
@@ -304,11 +305,11 @@ mod tests {
             Arc::clone(&keys["r"])
         };
         let unrestricted = parse(json!({}));
-        assert!(unrestricted.same_material(&parse(json!({ "use": "sig", "key_ops": ["verify"] }))));
+        assert!(unrestricted.same_key(&parse(json!({ "use": "sig", "key_ops": ["verify"] }))));
         for restricted in [json!({ "alg": "PS256" }), json!({ "alg": "RS256" })] {
-            assert!(!unrestricted.same_material(&parse(restricted.clone())), "{restricted}");
+            assert!(!unrestricted.same_key(&parse(restricted.clone())), "{restricted}");
         }
-        assert!(!parse(json!({ "alg": "RS256" })).same_material(&parse(json!({ "alg": "PS256" }))));
+        assert!(!parse(json!({ "alg": "RS256" })).same_key(&parse(json!({ "alg": "PS256" }))));
     }
 
     #[test]
