@@ -7,7 +7,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use url::Url;
 
-use crate::auth::{KeySet, KeySource, RefreshPolicy, TokenPolicy, Validator};
+use crate::auth::{IssuerCheck, KeySet, KeySource, RefreshPolicy, TokenPolicy, Validator};
 use crate::config::{Settings, defaults};
 use crate::demo::{DemoClientConfig, DemoConfig};
 use crate::local_issuer::{self, IssuerState, KeyFileError, SigningKey};
@@ -98,7 +98,7 @@ impl Application {
             retry: settings.jwks_retry,
         };
         let loopback = match &source {
-            KeySource::Fixed { jwks_uri: url, .. } | KeySource::Discovery { metadata_url: url } => is_loopback(url),
+            KeySource::Fixed { jwks_uri: url, .. } | KeySource::Discovery { metadata_url: url, .. } => is_loopback(url),
         };
         let key_set = KeySet::new(source, KeySet::http_client(loopback)?, settings.algorithms.clone(), policy);
         key_set.start();
@@ -220,7 +220,8 @@ fn start_local_issuer(settings: &Settings, client_origin: &str) -> Result<(Strin
     let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients);
     let server = local_issuer::server(listener, state, client_origin)?;
     let metadata_url = Url::parse(&issuer_url).map(|url| metadata_url(&url)).expect("the local issuer URL is valid");
-    Ok((issuer_url, server, KeySource::Discovery { metadata_url }))
+    let issuer = IssuerCheck::Equals(issuer_url.clone());
+    Ok((issuer_url, server, KeySource::Discovery { metadata_url, issuer }))
 }
 
 /// Binds the demo's origin: `localhost` means both 127.0.0.1 and, when available, [::1].

@@ -50,10 +50,26 @@ write("key_set", "rsa", dumps({"keys": [rsa_jwk]}))
 write("key_set", "mixed", dumps({"keys": [rsa_jwk, es256_jwk, es384_jwk, ed_jwk, {"kty": "oct", "kid": "h", "k": "c2VjcmV0"}]}))
 write("key_set", "skipped", dumps({"keys": [dict(rsa_jwk, use="enc"), dict(es256_jwk, kid=""), dict(ed_jwk, alg="none")]}))
 
+# Keys that can never verify honestly: every encoding of every small-order Ed25519 point
+# (order 1, 2, 4, 8; sign-bit variants; y = p and y = p + 1), and RSA exponents even or below 3.
+FF = "ff" * 30
+small_order = ["01" + "00" * 31, "00" * 32, "ec" + FF + "7f", "ed" + FF + "7f", "ee" + FF + "7f",
+               "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+               "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"]
+small_order_keys = []
+for i, point in enumerate(small_order):
+    for sign in (0, 0x80):
+        x = bytearray.fromhex(point)
+        x[31] |= sign
+        small_order_keys.append(dict(ed_jwk, kid=f"weak-{i}-{sign}", x=b64(bytes(x))))
+write("key_set", "small-order-ed25519", dumps({"keys": small_order_keys}))
+write("key_set", "degenerate-rsa", dumps({"keys": [dict(rsa_jwk, kid=f"e-{e}", e=b64(uint(e))) for e in (0, 1, 2, 4, 65536, 65538)]}))
+
 # metadata
 write("metadata", "https", dumps({"issuer": "https://issuer.example.com/", "jwks_uri": "https://issuer.example.com/.well-known/jwks.json"}))
 write("metadata", "loopback", dumps({"issuer": "http://127.0.0.1:6061/", "jwks_uri": "http://127.0.0.1:6061/.well-known/jwks.json", "token_endpoint": "http://127.0.0.1:6061/oauth/token"}))
 write("metadata", "tenant", dumps({"issuer": "https://login.example.com/{tenantid}/v2.0", "jwks_uri": "https://login.example.com/common/discovery/v2.0/keys"}))
+write("metadata", "mismatched-issuer", dumps({"issuer": "https://attacker.example/", "jwks_uri": "https://attacker.example/jwks.json"}))
 write("metadata", "insecure", dumps({"issuer": "http://issuer.example.com/", "jwks_uri": "http://issuer.example.com/keys"}))
 
 # claims (first byte: 0 = exact issuer, 1 = per-tenant issuer)

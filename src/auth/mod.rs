@@ -13,6 +13,6 @@ pub use algorithm::{KeyKind, SigningAlgorithm};
 pub use claims::Claims;
 pub use error::{AuthError, InvalidToken};
 pub use extract::bearer_token;
-pub use jwks::{ExpectedIssuer, KeySet, KeySource, RefreshPolicy};
+pub use jwks::{ExpectedIssuer, IssuerCheck, KeySet, KeySource, RefreshPolicy};
 pub use permissions::{Permission, ReadAdminMessages, RequirePermission};
 pub use validator::{MAX_TOKEN_BYTES, ParsedToken, TokenPolicy, Validator, parse_token};

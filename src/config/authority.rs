@@ -7,7 +7,7 @@ use url::Url;
 
 use super::ConfigError;
 use super::parse::{issuer_url, list, segment};
-use crate::auth::KeySource;
+use crate::auth::{IssuerCheck, KeySource};
 use crate::urls::{join, metadata_url};
 
 /// The issuer variables as found (`None` or blank = unset). Declared once, for the server's
@@ -159,20 +159,28 @@ impl Authority {
     /// Where the server finds the keys and the expected `iss`; `None` for local mode, whose
     /// issuer URL is known only once its listener is bound.
     pub fn key_source(&self) -> Option<KeySource> {
-        let discovery = |metadata_url| Some(KeySource::Discovery { metadata_url });
+        let discovery = |metadata_url, issuer| Some(KeySource::Discovery { metadata_url, issuer });
+        // Entra ID and B2C name the tenant's id where the configuration may name a domain,
+        // `common` or a policy: only the host can be checked (docs/providers.md).
+        let same_origin = |host: &Url| IssuerCheck::SameOrigin(host.clone());
         match self {
             Self::Local => None,
             Self::Auth0 { base } => Some(KeySource::Fixed {
                 issuer: format!("{}/", base.as_str().trim_end_matches('/')),
                 jwks_uri: join(base, ".well-known/jwks.json"),
             }),
-            Self::OpenId { base } => discovery(metadata_url(base)),
+            Self::OpenId { base } => {
+                let metadata_url = metadata_url(base);
+                let issuer = metadata_url.as_str().trim_end_matches(".well-known/openid-configuration");
+                discovery(metadata_url.clone(), IssuerCheck::Equals(issuer.to_owned()))
+            }
             Self::Entra { host, tenant, .. } => {
-                discovery(join(host, &format!("{tenant}/v2.0/.well-known/openid-configuration")))
+                discovery(join(host, &format!("{tenant}/v2.0/.well-known/openid-configuration")), same_origin(host))
             }
-            Self::B2c { host, name, policy, .. } => {
-                discovery(join(host, &format!("{name}.onmicrosoft.com/{policy}/v2.0/.well-known/openid-configuration")))
-            }
+            Self::B2c { host, name, policy, .. } => discovery(
+                join(host, &format!("{name}.onmicrosoft.com/{policy}/v2.0/.well-known/openid-configuration")),
+                same_origin(host),
+            ),
         }
     }
 

@@ -6,7 +6,7 @@ use crate::auth::KeySource;
 /// The metadata URL a discovering issuer is found at.
 fn discovery(s: &Settings) -> Url {
     match s.authority.key_source() {
-        Some(KeySource::Discovery { metadata_url }) => metadata_url,
+        Some(KeySource::Discovery { metadata_url, .. }) => metadata_url,
         other => panic!("not discovery: {other:?}"),
     }
 }

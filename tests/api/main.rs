@@ -11,6 +11,7 @@ mod entra;
 mod helpers;
 mod issuer_failures;
 mod key_set;
+mod key_set_attacks;
 mod limits;
 mod local_issuer;
 mod logging;

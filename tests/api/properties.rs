@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use hello_api::auth::jwks::{parse_key_set, parse_metadata};
-use hello_api::auth::{SigningAlgorithm, parse_token};
+use hello_api::auth::{IssuerCheck, SigningAlgorithm, parse_token};
 use jsonwebtoken::Algorithm;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -365,10 +365,78 @@ fn parse_key_set_never_panics_and_keeps_only_keys_with_a_usable_kid() {
     });
 }
 
+/// Every encoding of every Ed25519 point of order 1, 2, 4 or 8: the 8 points, the sign-bit
+/// variants of the identity and of the point of order 2, and the non-canonical y = p, p + 1.
+const SMALL_ORDER_ED25519: [&str; 14] = [
+    "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIA",
+    "7P_______________________________________38",
+    "7P________________________________________8",
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIA",
+    "JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_AU",
+    "JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_IU",
+    "xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA3o",
+    "xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA_o",
+    "7f_______________________________________38",
+    "7f________________________________________8",
+    "7v_______________________________________38",
+    "7v________________________________________8",
+];
+
+#[test]
+fn any_key_set_of_small_order_ed25519_keys_is_refused() {
+    let member = prop::option::of(prop::sample::select(vec![("alg", "EdDSA"), ("use", "sig")]));
+    let weak_key = (prop::sample::select(SMALL_ORDER_ED25519.as_slice()), "[a-z0-9-]{1,12}", member).prop_map(
+        |(x, kid, member)| {
+            let mut jwk = json!({ "kty": "OKP", "crv": "Ed25519", "kid": kid, "x": x });
+            if let Some((name, value)) = member {
+                jwk[name] = json!(value);
+            }
+            jwk
+        },
+    );
+    let real = Signer::ed25519("real").jwk();
+    check(256, (prop::collection::vec(weak_key, 1..6), any::<bool>()), |(weak, with_real)| {
+        let mut keys = weak.clone();
+        if with_real {
+            keys.push(real.clone());
+        }
+        match parse_key_set(&json!({ "keys": keys }), &SigningAlgorithm::ALL) {
+            Ok(parsed) => {
+                prop_assert!(with_real, "a set of small-order keys only was accepted");
+                prop_assert_eq!(parsed.keys().collect::<Vec<_>>(), vec!["real"]);
+            }
+            Err(_) => prop_assert!(!with_real, "the real key was lost"),
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn any_rsa_key_with_an_even_or_tiny_exponent_is_skipped() {
+    let good = Signer::rsa(0, "good", Algorithm::RS256).jwk();
+    let even = prop::collection::vec(any::<u8>(), 1..9).prop_map(|mut e| {
+        *e.last_mut().unwrap() &= 0xfe;
+        e
+    });
+    let exponent = prop_oneof![even, prop::sample::select(vec![vec![], vec![1], vec![0, 1], vec![0, 0, 1]])];
+    check(256, exponent, |e| {
+        let mut bad = good.clone();
+        bad["kid"] = json!("bad");
+        bad["e"] = json!(b64(&e));
+        let parsed = parse_key_set(&json!({ "keys": [bad, good.clone()] }), &SigningAlgorithm::ALL);
+        let kids = parsed.map(|keys| keys.into_keys().collect::<Vec<_>>());
+        prop_assert_eq!(kids.ok(), Some(vec!["good".to_owned()]), "e = {:?}", e);
+        Ok(())
+    });
+}
+
 #[test]
 fn parse_metadata_never_panics_and_accepts_only_https_or_loopback_http_key_sets() {
     check(512, metadata_document(), |document| {
-        if let Ok((_, jwks_uri)) = parse_metadata(&document) {
+        let any_issuer = IssuerCheck::SameOrigin(url::Url::parse("https://issuer.example.com").unwrap());
+        if let Ok((_, jwks_uri)) = parse_metadata(&document, &any_issuer) {
             let loopback = match jwks_uri.host() {
                 Some(Host::Domain(name)) => name == "localhost",
                 Some(Host::Ipv4(ip)) => ip.is_loopback(),

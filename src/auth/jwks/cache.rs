@@ -240,9 +240,9 @@ impl KeySet {
                 (Arc::new(ExpectedIssuer::Exact(issuer.clone())), jwks_uri.clone())
             }
             (KeySource::Discovery { .. }, Some(discovered)) => discovered,
-            (KeySource::Discovery { metadata_url }, None) => {
+            (KeySource::Discovery { metadata_url, issuer }, None) => {
                 let metadata = get_json(&self.http, metadata_url, "OpenID metadata document").await?;
-                let (issuer, jwks_uri) = parse_metadata(&metadata)?;
+                let (issuer, jwks_uri) = parse_metadata(&metadata, issuer)?;
                 (Arc::new(issuer), jwks_uri)
             }
         };
@@ -252,8 +252,9 @@ impl KeySet {
     }
 }
 
-/// Reuses the previous `Arc` of every key whose material did not change, so that verifications
-/// cached against it stay trusted across refreshes.
+/// Reuses the previous `Arc` of every key that did not change (material and restrictions alike,
+/// [`VerifyingKey::same_key`]), so that verifications cached against it stay trusted across
+/// refreshes, and only those.
 fn keep_identity(
     previous: Option<&HashMap<String, Arc<VerifyingKey>>>,
     keys: HashMap<String, Arc<VerifyingKey>>,
@@ -261,7 +262,7 @@ fn keep_identity(
     let Some(previous) = previous else { return keys };
     keys.into_iter()
         .map(|(kid, key)| match previous.get(&kid) {
-            Some(old) if old.same_material(&key) => (kid, Arc::clone(old)),
+            Some(old) if old.same_key(&key) => (kid, Arc::clone(old)),
             _ => (kid, key),
         })
         .collect()

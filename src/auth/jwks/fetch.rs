@@ -3,7 +3,7 @@
 use serde_json::Value;
 use url::Url;
 
-use super::{ExpectedIssuer, FetchError, MAX_DOCUMENT_BYTES};
+use super::{ExpectedIssuer, FetchError, IssuerCheck, MAX_DOCUMENT_BYTES};
 use crate::urls::check_transport;
 
 /// GETs `url` and parses its body as JSON, within the time and size limits.
@@ -17,10 +17,13 @@ pub(super) async fn get_json(http: &reqwest::Client, url: &Url, what: &'static s
     serde_json::from_slice(&body).map_err(|_| FetchError::BadDocument(what))
 }
 
-/// The issuer and key-set URL an OpenID metadata document names.
-pub fn parse_metadata(metadata: &Value) -> Result<(ExpectedIssuer, Url), FetchError> {
+/// The issuer and key-set URL an OpenID metadata document names; its `issuer` must pass `check`.
+pub fn parse_metadata(metadata: &Value, check: &IssuerCheck) -> Result<(ExpectedIssuer, Url), FetchError> {
     let field = |name| metadata.get(name).and_then(Value::as_str).filter(|value| !value.is_empty());
     let issuer = field("issuer").ok_or(FetchError::BadDocument("OpenID metadata document (no issuer)"))?;
+    if !check.accepts(issuer) {
+        return Err(FetchError::IssuerMismatch { expected: check.to_string(), found: issuer.to_owned() });
+    }
     let jwks_uri = field("jwks_uri").ok_or(FetchError::BadDocument("OpenID metadata document (no jwks_uri)"))?;
     let jwks_uri =
         Url::parse(jwks_uri).map_err(|_| FetchError::BadDocument("OpenID metadata document (bad jwks_uri)"))?;
@@ -34,11 +37,15 @@ mod tests {
 
     use super::*;
 
+    fn any_issuer_on(origin: &str) -> IssuerCheck {
+        IssuerCheck::SameOrigin(Url::parse(origin).unwrap())
+    }
+
     #[test]
     fn discovery_names_the_issuer_and_a_key_set_url_that_obeys_the_transport_rule() {
         let cases = [
             (json!({ "issuer": "https://a.example/", "jwks_uri": "https://a.example/keys" }), true),
-            (json!({ "issuer": "http://127.0.0.1:1/", "jwks_uri": "http://127.0.0.1:1/keys" }), true),
+            (json!({ "issuer": "https://a.example/", "jwks_uri": "http://127.0.0.1:1/keys" }), true),
             (json!({ "issuer": "https://a.example/", "jwks_uri": "http://a.example/keys" }), false),
             (json!({ "issuer": "https://a.example/", "jwks_uri": "ftp://a.example/keys" }), false),
             (json!({ "issuer": "https://a.example/", "jwks_uri": "not a url" }), false),
@@ -47,12 +54,43 @@ mod tests {
             (json!(["https://a.example/"]), false),
         ];
         for (document, accepted) in cases {
-            assert_eq!(parse_metadata(&document).is_ok(), accepted, "{document}");
+            assert_eq!(parse_metadata(&document, &any_issuer_on("https://a.example")).is_ok(), accepted, "{document}");
         }
         let (issuer, _) = parse_metadata(
             &json!({ "issuer": "https://l.example/{tenantid}/v2.0", "jwks_uri": "https://l.example/k" }),
+            &any_issuer_on("https://l.example"),
         )
         .unwrap();
         assert_eq!(issuer, ExpectedIssuer::PerTenant("https://l.example/{tenantid}/v2.0".into()));
+    }
+
+    #[test]
+    fn the_metadata_issuer_must_be_the_configured_one() {
+        let equals = |url: &str| IssuerCheck::Equals(url.to_owned());
+        let cases = [
+            (equals("https://id.example/realms/a"), "https://id.example/realms/a", true),
+            (equals("https://id.example/realms/a"), "https://id.example/realms/a/", true),
+            (equals("https://id.example/realms/a/"), "https://id.example/realms/a", true),
+            (equals("https://tenant.auth0.example/"), "https://tenant.auth0.example/", true),
+            (equals("https://id.example/realms/a"), "https://id.example/realms/a//", false),
+            (equals("https://id.example/realms/a"), "https://id.example/realms/b", false),
+            (equals("https://id.example/realms/a"), "https://evil.example/realms/a", false),
+            (equals("https://id.example/realms/a"), "http://id.example/realms/a", false),
+            (equals("https://id.example/realms/a"), "https://id.example/realms/a/x", false),
+            (any_issuer_on("https://login.example"), "https://login.example/0000-guid/v2.0", true),
+            (any_issuer_on("https://login.example"), "https://login.example/{tenantid}/v2.0", true),
+            (any_issuer_on("https://login.example"), "https://login.example:444/guid/v2.0", false),
+            (any_issuer_on("https://login.example"), "http://login.example/guid/v2.0", false),
+            (any_issuer_on("https://login.example"), "https://evil.example/guid/v2.0", false),
+            (any_issuer_on("https://login.example"), "not a url", false),
+        ];
+        for (check, issuer, accepted) in cases {
+            let document = json!({ "issuer": issuer, "jwks_uri": "https://keys.example/k" });
+            let result = parse_metadata(&document, &check);
+            assert_eq!(result.is_ok(), accepted, "{check:?} {issuer}");
+            if !accepted {
+                assert!(matches!(result, Err(FetchError::IssuerMismatch { .. })), "{check:?} {issuer}");
+            }
+        }
     }
 }

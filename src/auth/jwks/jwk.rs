@@ -42,8 +42,9 @@ impl VerifyingKey {
         &self.kid
     }
 
-    /// Whether `other` has the same `kid` and key material.
-    pub(super) fn same_material(&self, other: &Self) -> bool {
+    /// Whether `other` has the same `kid`, key material and algorithms it may verify: a key
+    /// republished with another `alg`, `use` or `key_ops` is another key.
+    pub(super) fn same_key(&self, other: &Self) -> bool {
         self.fingerprint.as_ref() == other.fingerprint.as_ref()
     }
 
@@ -93,6 +94,38 @@ fn bit_length(bytes: &[u8]) -> usize {
     }
 }
 
+/// The Ed25519 points of small order (RFC 8032 encodings, sign bit cleared): the identity, the
+/// point of order 2, the two of order 4 (y = 0), the four of order 8, and the non-canonical
+/// encodings y = p (0) and y = p + 1 (1). With either sign bit these are every encoding of a
+/// point of order 1, 2, 4 or 8 (libsodium's list).
+const ED25519_SMALL_ORDER: [[u8; 32]; 7] = {
+    let mut points = [[0u8; 32]; 7];
+    points[1][0] = 1;
+    points[2] = [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf,
+        0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+    ];
+    points[3] = [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20,
+        0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+    ];
+    let mut i = 4;
+    while i < 7 {
+        points[i] = [0xff; 32];
+        points[i][0] = 0xec + (i as u8 - 4); // p - 1, p, p + 1
+        points[i][31] = 0x7f;
+        i += 1;
+    }
+    points
+};
+
+/// Whether `x` encodes an Ed25519 point of small order, in any of its encodings.
+fn has_small_order(x: &[u8]) -> bool {
+    let Ok(mut point) = <[u8; 32]>::try_from(x) else { return false };
+    point[31] &= 0x7f;
+    ED25519_SMALL_ORDER.contains(&point)
+}
+
 /// One JWK (RFC 7517) as a verifying key for the accepted algorithms it fits.
 fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKey, &'static str> {
     let text = |name| jwk.get(name).and_then(Value::as_str);
@@ -122,11 +155,23 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
             if !(2048..=8192).contains(&bit_length(&n)) {
                 return Err("RSA modulus is not 2048 to 8192 bits");
             }
-            (KeyKind::Rsa, [n, b64("e")?])
+            let e = b64("e")?;
+            // e = 1 makes every "signature" its own message; an even e is no permutation.
+            if bit_length(&e) < 2 || e.last().is_none_or(|low| low % 2 == 0) {
+                return Err("RSA exponent is even or below 3");
+            }
+            (KeyKind::Rsa, [n, e])
         }
         (Some("EC"), Some("P-256")) => (KeyKind::P256, [b64("x")?, b64("y")?]),
         (Some("EC"), Some("P-384")) => (KeyKind::P384, [b64("x")?, b64("y")?]),
-        (Some("OKP"), Some("Ed25519")) => (KeyKind::Ed25519, [b64("x")?, Vec::new()]),
+        (Some("OKP"), Some("Ed25519")) => {
+            let x = b64("x")?;
+            // A small-order key verifies a signature with R = identity and S = 0 over any message.
+            if has_small_order(&x) {
+                return Err("Ed25519 key has small order");
+            }
+            (KeyKind::Ed25519, [x, Vec::new()])
+        }
         _ => return Err("kty or crv is not supported"),
     };
 
@@ -158,8 +203,11 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
         return Err("fits no accepted algorithm");
     }
 
+    // The identity covers what the key may verify, not only its numbers: a key republished with
+    // another `alg`, `use` or `key_ops` is a new key (docs/contract.md, "The key set").
+    let algorithm_names = verifiers.iter().map(|(alg, _)| alg.name()).collect::<Vec<_>>().join(",");
     let mut context = digest::Context::new(&digest::SHA256);
-    for part in [kid.as_bytes(), &material[0], &material[1]] {
+    for part in [kid.as_bytes(), &material[0], &material[1], algorithm_names.as_bytes()] {
         context.update(&(part.len() as u64).to_be_bytes());
         context.update(part);
     }
@@ -192,6 +240,76 @@ mod tests {
         for document in unusable {
             assert!(parse_key_set(&document, &SigningAlgorithm::ALL).is_err(), "{document}");
         }
+    }
+
+    /// Every encoding of every Ed25519 point of order 1, 2, 4 or 8 (both sign bits; y = p and
+    /// y = p + 1 stand for 0 and 1), written out rather than derived from the table under test.
+    const SMALL_ORDER_ED25519: [&str; 14] = [
+        "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", // identity
+        "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIA", // identity, sign bit set
+        "7P_______________________________________38", // order 2 (y = p - 1)
+        "7P________________________________________8", // order 2, sign bit set
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", // order 4 (y = 0)
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIA", // order 4, the other one
+        "JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_AU", // order 8
+        "JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_IU", // order 8
+        "xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA3o", // order 8
+        "xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA_o", // order 8
+        "7f_______________________________________38", // y = p: 0, non-canonical
+        "7f________________________________________8", // y = p, sign bit set
+        "7v_______________________________________38", // y = p + 1: 1, non-canonical
+        "7v________________________________________8", // y = p + 1, sign bit set
+    ];
+
+    #[test]
+    fn every_small_order_ed25519_encoding_is_skipped() {
+        for x in SMALL_ORDER_ED25519 {
+            let bytes = URL_SAFE_NO_PAD.decode(x).unwrap();
+            assert_eq!(bytes.len(), 32, "{x}");
+            assert!(has_small_order(&bytes), "{x}");
+            let document = json!({ "keys": [{ "kty": "OKP", "crv": "Ed25519", "kid": "weak", "x": x }] });
+            assert!(
+                matches!(parse_key_set(&document, &SigningAlgorithm::ALL), Err(FetchError::NoUsableKeys(1))),
+                "{x}"
+            );
+        }
+        // A real key (RFC 8032, test 1) is kept.
+        let real = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+        assert!(!has_small_order(&URL_SAFE_NO_PAD.decode(real).unwrap()));
+        let document = json!({ "keys": [{ "kty": "OKP", "crv": "Ed25519", "kid": "real", "x": real }] });
+        assert!(parse_key_set(&document, &SigningAlgorithm::ALL).is_ok());
+    }
+
+    #[test]
+    fn rsa_exponents_that_are_even_or_below_3_are_skipped() {
+        let n = URL_SAFE_NO_PAD.encode([&[0xc1][..], &[0x5b; 255]].concat());
+        let key = |e: &[u8]| json!({ "keys": [{ "kty": "RSA", "kid": "r", "n": n, "e": URL_SAFE_NO_PAD.encode(e) }] });
+        for e in [&[][..], &[0], &[1], &[2], &[0, 1], &[0, 2], &[4], &[1, 0, 0], &[1, 0, 0, 0, 0]] {
+            assert!(
+                matches!(parse_key_set(&key(e), &[SigningAlgorithm::RS256]), Err(FetchError::NoUsableKeys(1))),
+                "{e:?}"
+            );
+        }
+        for e in [&[3][..], &[1, 0, 1]] {
+            assert!(parse_key_set(&key(e), &[SigningAlgorithm::RS256]).is_ok(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_republished_with_other_restrictions_is_another_key() {
+        let n = URL_SAFE_NO_PAD.encode([&[0xc1][..], &[0x5b; 255]].concat());
+        let parse = |extra: Value| {
+            let mut jwk = json!({ "kty": "RSA", "kid": "r", "n": n, "e": "AQAB" });
+            jwk.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            let keys = parse_key_set(&json!({ "keys": [jwk] }), &SigningAlgorithm::ALL).unwrap();
+            Arc::clone(&keys["r"])
+        };
+        let unrestricted = parse(json!({}));
+        assert!(unrestricted.same_key(&parse(json!({ "use": "sig", "key_ops": ["verify"] }))));
+        for restricted in [json!({ "alg": "PS256" }), json!({ "alg": "RS256" })] {
+            assert!(!unrestricted.same_key(&parse(restricted.clone())), "{restricted}");
+        }
+        assert!(!parse(json!({ "alg": "RS256" })).same_key(&parse(json!({ "alg": "PS256" }))));
     }
 
     #[test]

@@ -47,14 +47,50 @@ pub enum KeySource {
     Discovery {
         /// The metadata document's URL.
         metadata_url: Url,
+        /// What the metadata's `issuer` must match.
+        issuer: IssuerCheck,
     },
+}
+
+/// What the `issuer` of a discovered metadata document must match, or the document is a failed
+/// fetch (OpenID Connect Discovery 1.0, section 4.3; docs/providers.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IssuerCheck {
+    /// This URL, ignoring one trailing `/` on either side: `ISSUER_BASE_URL` and the local issuer.
+    Equals(String),
+    /// A URL with this one's scheme, host and port: the Entra ID and B2C presets, whose metadata
+    /// names the tenant's id (or `{tenantid}`) where the configuration names a domain, `common`,
+    /// `organizations` or a policy.
+    SameOrigin(Url),
+}
+
+impl IssuerCheck {
+    /// Whether the metadata's `issuer` passes.
+    pub fn accepts(&self, issuer: &str) -> bool {
+        match self {
+            Self::Equals(expected) => {
+                let trim = |url: &str| url.strip_suffix('/').unwrap_or(url).to_owned();
+                trim(expected) == trim(issuer)
+            }
+            Self::SameOrigin(expected) => Url::parse(issuer).is_ok_and(|issuer| issuer.origin() == expected.origin()),
+        }
+    }
+}
+
+impl std::fmt::Display for IssuerCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Equals(expected) => write!(f, "{expected}"),
+            Self::SameOrigin(expected) => write!(f, "an issuer on {}", expected.origin().ascii_serialization()),
+        }
+    }
 }
 
 impl KeySource {
     fn url(&self) -> &Url {
         match self {
             Self::Fixed { jwks_uri, .. } => jwks_uri,
-            Self::Discovery { metadata_url } => metadata_url,
+            Self::Discovery { metadata_url, .. } => metadata_url,
         }
     }
 }
@@ -124,6 +160,14 @@ pub enum FetchError {
     /// A key set with no key this server can use.
     #[error("key set holds no usable key ({0} skipped)")]
     NoUsableKeys(usize),
+    /// Metadata naming an issuer other than the configured one.
+    #[error("OpenID metadata names the issuer {found:?}, not {expected}")]
+    IssuerMismatch {
+        /// What the configuration expects.
+        expected: String,
+        /// What the metadata names.
+        found: String,
+    },
     /// A URL named by the metadata that breaks the https-or-loopback rule.
     #[error("{0}")]
     Insecure(String),
