@@ -17,5 +17,6 @@ mod logging;
 mod messages;
 mod process;
 mod properties;
+mod sign_in;
 mod token_cache;
 mod tokens;
