@@ -13,12 +13,12 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// chromedriver on a free loopback port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     url: String,
     _process: Child,
 }
 
-async fn start_chromedriver() -> Driver {
+pub(crate) async fn start_chromedriver() -> Driver {
     assert!(
         std::path::Path::new(CHROMEDRIVER).exists(),
         "the browser test needs Debian's chromium and chromium-driver (make test installs them)"
@@ -42,7 +42,7 @@ async fn start_chromedriver() -> Driver {
     panic!("chromedriver did not come up");
 }
 
-async fn open_browser(driver: &Driver, profile: &std::path::Path) -> Client {
+pub(crate) async fn open_browser(driver: &Driver, profile: &std::path::Path) -> Client {
     let capabilities = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -139,7 +139,7 @@ async fn the_demo_page_calls_the_api_across_origins_in_a_real_browser() {
 }
 
 /// Waits until `selector` matches an element that is displayed.
-async fn displayed(browser: &Client, selector: &str) -> fantoccini::elements::Element {
+pub(crate) async fn displayed(browser: &Client, selector: &str) -> fantoccini::elements::Element {
     for _ in 0..100 {
         if let Ok(element) = browser.find(Locator::Css(selector)).await
             && element.is_displayed().await.unwrap_or(false)
@@ -152,7 +152,7 @@ async fn displayed(browser: &Client, selector: &str) -> fantoccini::elements::El
 }
 
 /// Fills the local issuer's login form and submits it.
-async fn submit_login(browser: &Client, username: &str, password: &str) {
+pub(crate) async fn submit_login(browser: &Client, username: &str, password: &str) {
     displayed(browser, "input[name=username]").await.send_keys(username).await.unwrap();
     browser.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
     browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();

@@ -18,5 +18,6 @@ mod messages;
 mod process;
 mod properties;
 mod sign_in;
+mod spa_sdk;
 mod token_cache;
 mod tokens;
