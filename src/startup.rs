@@ -214,7 +214,7 @@ impl Stopper {
 /// trusts it through discovery like any other issuer.
 fn start_local_issuer(settings: &Settings, client_origin: &str) -> Result<(String, Server, KeySource), StartupError> {
     // `localhost` keeps the issuer same-site with the SPA on `http://localhost:*`, so its session
-    // cookie reaches it from the SDK's hidden iframe (docs/local-issuer.md, "Signing people in").
+    // cookie reaches it from the SDK's hidden iframe (docs/sign-in.md).
     let listener = bind("LOCAL_ISSUER_PORT", "127.0.0.1", settings.local.port)?;
     let port = listener.local_addr()?.port();
     let mut listeners = vec![listener];

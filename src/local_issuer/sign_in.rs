@@ -1,4 +1,4 @@
-//! Signing people in (docs/local-issuer.md, "Signing people in"): the authorization-code flow
+//! Signing people in (docs/sign-in.md): the authorization-code flow
 //! with PKCE for the public client `demo-spa`, as the Auth0 SPA SDK speaks it.
 //!
 //! `/authorize` shows a login form, keeps a session in an `HttpOnly` cookie, and hands out

@@ -158,7 +158,7 @@ pub(crate) async fn submit_login(browser: &Client, username: &str, password: &st
     browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
 }
 
-/// docs/browser-demo.md: a person signs in through the issuer's form (authorization code + PKCE
+/// docs/sign-in.md, "The browser demo": a person signs in through the issuer's form (authorization code + PKCE
 /// in the page's own code), reads the admin message with their own token, and signs out.
 #[tokio::test]
 async fn the_admin_signs_in_through_the_form_reads_the_admin_message_and_signs_out() {

@@ -1,4 +1,4 @@
-//! docs/local-issuer.md, "Signing people in": the authorization-code flow with PKCE against the
+//! docs/sign-in.md: the authorization-code flow with PKCE against the
 //! real local issuer, without a browser (the login form is posted as a browser would post it).
 
 use base64::Engine as _;

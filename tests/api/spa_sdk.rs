@@ -1,4 +1,4 @@
-//! docs/local-issuer.md, "Signing people in": the official Auth0 SPA SDK (`@auth0/auth0-spa-js`
+//! docs/sign-in.md: the official Auth0 SPA SDK (`@auth0/auth0-spa-js`
 //! 2, unmodified, fetched by `scripts/test-deps.sh` into `target/test-deps/`) signs people in
 //! against the local issuer, in real headless Chromium, from a page on the client origin.
 
