@@ -169,21 +169,39 @@ fn error_page(description: &str) -> HttpResponse {
     HttpResponse::BadRequest().json(json!({ "error": "invalid_request", "error_description": description }))
 }
 
-/// Checks the request; `Err(Ok(page))` is answered as is, `Err(Err((auth, error, text)))` goes back
-/// to the client.
-type Checked = Result<Authorization, Result<HttpResponse, (Authorization, &'static str, &'static str)>>;
+/// Why an authorization request is refused.
+enum Refusal {
+    /// The client or its redirect URI cannot be trusted: a 400 page, never a redirect.
+    Page(&'static str),
+    /// An RFC 6749 `error` and `error_description` sent back to the client.
+    ToClient(Box<Authorization>, &'static str, &'static str),
+}
 
-fn check(query: &HashMap<String, String>, sign_in: &SignIn, state: &IssuerState) -> Checked {
+impl Refusal {
+    fn answer(self, sign_in: &SignIn, status: StatusCode) -> HttpResponse {
+        match self {
+            Self::Page(description) => error_page(description),
+            Self::ToClient(auth, error, description) => {
+                let response = vec![("error", error.into()), ("error_description", description.into())];
+                respond(sign_in, &auth, response, status)
+            }
+        }
+    }
+}
+
+/// The validated authorization request in the query of `request`.
+fn check(request: &HttpRequest, sign_in: &SignIn, state: &IssuerState) -> Result<Authorization, Refusal> {
+    let query = query_of(request).map_err(Refusal::Page)?;
     if query.get("client_id").map(String::as_str) != Some(SPA_CLIENT_ID) {
-        return Err(Ok(error_page("unknown client_id")));
+        return Err(Refusal::Page("unknown client_id"));
     }
     let Some(redirect_uri) = query.get("redirect_uri").filter(|uri| sign_in.allowed(uri)) else {
-        return Err(Ok(error_page("redirect_uri is not allowed for this client")));
+        return Err(Refusal::Page("redirect_uri is not allowed for this client"));
     };
     let web_message = match query.get("response_mode").map(String::as_str) {
         None | Some("query") => false,
         Some("web_message") => true,
-        Some(_) => return Err(Ok(error_page("response_mode must be query or web_message"))),
+        Some(_) => return Err(Refusal::Page("response_mode must be query or web_message")),
     };
     let auth = Authorization {
         redirect_uri: redirect_uri.clone(),
@@ -195,16 +213,20 @@ fn check(query: &HashMap<String, String>, sign_in: &SignIn, state: &IssuerState)
         prompt: query.get("prompt").cloned(),
     };
     if query.get("response_type").map(String::as_str) != Some("code") {
-        return Err(Err((auth, "unsupported_response_type", "response_type must be code")));
+        return Err(Refusal::ToClient(Box::new(auth), "unsupported_response_type", "response_type must be code"));
     }
     if auth.challenge.is_empty() || query.get("code_challenge_method").map(String::as_str) != Some("S256") {
-        return Err(Err((auth, "invalid_request", "PKCE is required: code_challenge with code_challenge_method=S256")));
+        return Err(Refusal::ToClient(
+            Box::new(auth),
+            "invalid_request",
+            "PKCE is required: code_challenge with code_challenge_method=S256",
+        ));
     }
     if query.get("audience").is_some_and(|audience| *audience != state.audience) {
-        return Err(Err((auth, "invalid_request", "unknown audience")));
+        return Err(Refusal::ToClient(Box::new(auth), "invalid_request", "unknown audience"));
     }
     if !matches!(auth.prompt.as_deref(), None | Some("none") | Some("login") | Some("")) {
-        return Err(Err((auth, "invalid_request", "prompt must be none or login")));
+        return Err(Refusal::ToClient(Box::new(auth), "invalid_request", "prompt must be none or login"));
     }
     Ok(auth)
 }
@@ -271,13 +293,14 @@ fn login_page(query_string: &str, error: Option<&str>, username: &str) -> HttpRe
     ))
 }
 
-fn query_of(request: &HttpRequest) -> Result<HashMap<String, String>, HttpResponse> {
+/// The query parameters, each at most once.
+fn query_of(request: &HttpRequest) -> Result<HashMap<String, String>, &'static str> {
     let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(request.query_string()).map_err(|_| error_page("the query is malformed"))?;
+        serde_urlencoded::from_str(request.query_string()).map_err(|_| "the query is malformed")?;
     let mut query = HashMap::new();
     for (name, value) in pairs {
         if query.insert(name, value).is_some() {
-            return Err(error_page("a parameter is repeated"));
+            return Err("a parameter is repeated");
         }
     }
     Ok(query)
@@ -305,21 +328,9 @@ pub async fn authorize(
     state: web::Data<IssuerState>,
     sign_in: web::Data<SignIn>,
 ) -> HttpResponse {
-    let query = match query_of(&request) {
-        Ok(query) => query,
-        Err(page) => return page,
-    };
-    let auth = match check(&query, &sign_in, &state) {
+    let auth = match check(&request, &sign_in, &state) {
         Ok(auth) => auth,
-        Err(Ok(page)) => return page,
-        Err(Err((auth, error, text))) => {
-            return respond(
-                &sign_in,
-                &auth,
-                vec![("error", error.into()), ("error_description", text.into())],
-                StatusCode::FOUND,
-            );
-        }
+        Err(refusal) => return refusal.answer(&sign_in, StatusCode::FOUND),
     };
     let session = sign_in.session(&request).filter(|_| auth.prompt.as_deref() != Some("login"));
     match session {
@@ -351,21 +362,10 @@ pub async fn log_in(
     state: web::Data<IssuerState>,
     sign_in: web::Data<SignIn>,
 ) -> HttpResponse {
-    let query = match query_of(&request) {
-        Ok(query) => query,
-        Err(page) => return page,
-    };
-    let auth = match check(&query, &sign_in, &state) {
+    let auth = match check(&request, &sign_in, &state) {
         Ok(auth) => auth,
-        Err(Ok(page)) => return page,
-        Err(Err((auth, error, text))) => {
-            return respond(
-                &sign_in,
-                &auth,
-                vec![("error", error.into()), ("error_description", text.into())],
-                StatusCode::SEE_OTHER,
-            );
-        }
+        // After a POST, 303 makes the browser follow with a GET.
+        Err(refusal) => return refusal.answer(&sign_in, StatusCode::SEE_OTHER),
     };
     // Every user's password is compared, so the time does not tell which emails exist.
     let mut found = None;
@@ -526,7 +526,7 @@ pub async fn logout(request: HttpRequest, sign_in: web::Data<SignIn>) -> HttpRes
     }
     let query = match query_of(&request) {
         Ok(query) => query,
-        Err(page) => return page,
+        Err(description) => return error_page(description),
     };
     let client_ok = query.get("client_id").is_none_or(|id| id == SPA_CLIENT_ID);
     let return_to = query.get("returnTo").filter(|url| client_ok && sign_in.allowed(url));
