@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Rust: Debian's Chromium and ChromeDriver for the
-# browser test, and curl for the test of the printed curl line. Does nothing when they are there.
+# Installs what the tests need beyond Rust: Debian's Chromium and ChromeDriver for the browser
+# tests, curl for the test of the printed curl line, node and npm to fetch the Auth0 SPA SDK;
+# then fetches the official, unmodified SDK (@auth0/auth0-spa-js@2) into target/test-deps/ for
+# the SDK test (tests/api/spa_sdk.rs). Does nothing for what is already there.
 set -euo pipefail
-if command -v chromedriver >/dev/null && command -v chromium >/dev/null && command -v curl >/dev/null; then
-  exit 0
+cd "$(dirname "$0")/.."
+
+if ! (command -v chromedriver && command -v chromium && command -v curl && command -v npm) >/dev/null; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "the tests need Debian's chromium, chromium-driver, curl, nodejs and npm: apt-get install chromium chromium-driver curl nodejs npm" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium chromium-driver curl nodejs npm >/dev/null
 fi
-if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-  echo "the tests need Debian's chromium, chromium-driver and curl: apt-get install chromium chromium-driver curl" >&2
-  exit 1
+
+# `npm pack` fetches the published tarball alone (an `npm install` of the newest version fails on
+# a missing dependency); only its prebuilt browser bundle is used.
+SDK_DIR=target/test-deps/auth0-spa-js
+SDK=$SDK_DIR/auth0-spa-js.production.js
+if [ ! -s "$SDK" ]; then
+  mkdir -p "$SDK_DIR"
+  tarball=$(cd "$SDK_DIR" && npm pack --silent '@auth0/auth0-spa-js@2' | tail -n 1)
+  tar -xzf "$SDK_DIR/$tarball" -C "$SDK_DIR" package/dist/auth0-spa-js.production.js package/package.json
+  mv "$SDK_DIR/package/dist/auth0-spa-js.production.js" "$SDK"
+  mv "$SDK_DIR/package/package.json" "$SDK_DIR/package.json"
+  rm -rf "$SDK_DIR/package" "${SDK_DIR:?}/$tarball"
+  echo "fetched @auth0/auth0-spa-js $(node -p "require('./$SDK_DIR/package.json').version") into $SDK"
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium chromium-driver curl >/dev/null

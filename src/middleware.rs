@@ -69,9 +69,18 @@ pub async fn finish(
 fn decorate(response: HttpResponse<BoxBody>) -> HttpResponse<BoxBody> {
     let mut response = json_error_body(response);
     let headers = response.headers_mut();
+    // A response whose own policy names who may frame it (the local issuer's `web_message` page)
+    // keeps that policy and goes without `X-Frame-Options`, which would forbid all framing.
+    let framable = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|csp| csp.contains("frame-ancestors") && !csp.contains("frame-ancestors 'none'"));
     for (name, value) in SECURITY_HEADERS {
         let name = HeaderName::from_static(name);
         if name == header::CONTENT_SECURITY_POLICY && headers.contains_key(&name) {
+            continue;
+        }
+        if name == header::X_FRAME_OPTIONS && framable {
             continue;
         }
         headers.insert(name, HeaderValue::from_static(value));

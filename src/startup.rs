@@ -213,12 +213,17 @@ impl Stopper {
 /// Starts the embedded local issuer (local mode): its URL, its server, and the key source that
 /// trusts it through discovery like any other issuer.
 fn start_local_issuer(settings: &Settings, client_origin: &str) -> Result<(String, Server, KeySource), StartupError> {
+    // `localhost` keeps the issuer same-site with the SPA on `http://localhost:*`, so its session
+    // cookie reaches it from the SDK's hidden iframe (docs/sign-in.md).
     let listener = bind("LOCAL_ISSUER_PORT", "127.0.0.1", settings.local.port)?;
-    let issuer_url = format!("http://127.0.0.1:{}/", listener.local_addr()?.port());
+    let port = listener.local_addr()?.port();
+    let mut listeners = vec![listener];
+    listeners.extend(TcpListener::bind((Ipv6Addr::LOCALHOST, port)).ok());
+    let issuer_url = format!("http://localhost:{port}/");
     let key = SigningKey::load_or_create(&settings.local.key_file)?;
     let clients = local_issuer::demo_clients(&settings.local);
     let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients);
-    let server = local_issuer::server(listener, state, client_origin)?;
+    let server = local_issuer::server(listeners, state, client_origin)?;
     let metadata_url = Url::parse(&issuer_url).map(|url| metadata_url(&url)).expect("the local issuer URL is valid");
     let issuer = IssuerCheck::Equals(issuer_url.clone());
     Ok((issuer_url, server, KeySource::Discovery { metadata_url, issuer }))

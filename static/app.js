@@ -2,6 +2,8 @@
 // show the response and the decoded token. Plain ES2020 module, no build step.
 // Tokens are never logged and never sent anywhere except the API itself.
 
+import { completeSignIn, signIn, signInAvailable, signOut, signedInUser, userToken } from './sign-in.js';
+
 const $ = (selector) => document.querySelector(selector);
 
 const els = {
@@ -13,6 +15,9 @@ const els = {
   tokenInput: $('[data-token-input]'),
   response: $('[data-response]'),
   tokenPanel: $('[data-token-panel]'),
+  user: $('[data-user]'),
+  login: $('[data-login]'),
+  logout: $('[data-logout]'),
 };
 
 const DEMO_CLIENTS = ['demo-client', 'demo-admin'];
@@ -24,8 +29,9 @@ const REASONS = { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forb
 
 const HINTS = {
   anonymous: 'No token is sent: only Public succeeds; the others answer 401.',
-  'demo-client': 'A client-credentials token without permissions: Public and Protected succeed, Admin answers 403.',
-  'demo-admin': 'A token with read:admin-messages: all three endpoints succeed.',
+  'signed-in': 'The signed-in person\'s access token (authorization code + PKCE): admin@example.com may read Admin, user@example.com gets 403.',
+  'demo-client': 'What a backend does: a client-credentials token without permissions: Public and Protected succeed, Admin answers 403.',
+  'demo-admin': 'What a backend does: a client-credentials token with read:admin-messages: all three endpoints succeed.',
   paste: 'Any access token issued by the configured issuer for the API audience.',
 };
 
@@ -203,6 +209,7 @@ function clientToken(clientId) {
 
 async function tokenFor(identity) {
   if (identity === 'paste') return pastedToken() || null;
+  if (identity === 'signed-in') return userToken();
   if (DEMO_CLIENTS.includes(identity)) return clientToken(identity);
   return null; // anonymous
 }
@@ -316,6 +323,10 @@ function renderToken(token) {
 function refreshTokenPanel() {
   const identity = els.identity.value;
   if (identity === 'anonymous') return renderTokenNote('Anonymous: requests carry no Authorization header.');
+  if (identity === 'signed-in') {
+    const token = userToken();
+    return token ? renderToken(token) : renderTokenNote('Sign in to see your access token.');
+  }
   if (identity === 'paste') {
     const token = pastedToken();
     return token ? renderToken(token) : renderTokenNote('Paste a token above to see it decoded.');
@@ -352,6 +363,36 @@ els.tokenInput.addEventListener('input', refreshTokenPanel);
 for (const button of document.querySelectorAll('[data-call]')) {
   button.addEventListener('click', () => callApi(button.dataset.call));
 }
+// ---------- signing a person in ----------
+
+function renderAccount(config) {
+  const available = signInAvailable(config);
+  const current = signedInUser();
+  els.login.hidden = !available || Boolean(current);
+  els.logout.hidden = !available || !current;
+  els.user.hidden = !current;
+  els.user.textContent = current ? current.email : '';
+  const option = els.identity.querySelector('option[value="signed-in"]');
+  option.disabled = !current;
+  option.textContent = current ? `Signed-in user (${current.email})` : 'Signed-in user (sign in first)';
+}
+
+async function setUpSignIn(config) {
+  els.login.addEventListener('click', () => signIn(config));
+  els.logout.addEventListener('click', () => signOut(config));
+  try {
+    if (signInAvailable(config) && await completeSignIn(config)) {
+      renderAccount(config);
+      els.identity.value = 'signed-in';
+      onIdentityChange();
+    }
+  } catch (err) {
+    renderResult({ status: 'error', ok: false, statusLine: 'Sign-in failed', detail: String(err?.message || err) });
+  }
+  renderAccount(config);
+}
+
 configReady.then(applyConfig, showConfigError).catch((err) => showConfigError(err));
+configReady.then(setUpSignIn, () => {});
 // Keep "expires in N min" honest while the page stays open.
 setInterval(refreshTokenPanel, 30_000);

@@ -99,6 +99,14 @@ impl SigningKey {
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding)
     }
+
+    /// Signs `claims` as an RS256 access token with this key's `kid` and `typ: at+jwt` (RFC 9068).
+    pub fn sign_access_token(&self, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        header.typ = Some("at+jwt".to_owned());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+    }
 }
 
 /// A new 2048-bit RSA key as PKCS#8 PEM.

@@ -4,6 +4,7 @@
 //! demo clients. The API trusts it through the very same discovery + key-set path as any issuer.
 
 mod key;
+mod sign_in;
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -17,6 +18,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
 pub use key::{KeyFileError, SigningKey, generate_pem};
+pub use sign_in::{SPA_CLIENT_ID, SignIn, User, demo_users};
 
 use crate::auth::{Permission, ReadAdminMessages};
 use crate::config::{LocalIssuerSettings, defaults};
@@ -67,29 +69,41 @@ impl IssuerState {
     }
 }
 
-/// The issuer's HTTP server on an already bound listener (127.0.0.1 only).
+/// The issuer's HTTP server on already bound listeners (loopback only).
 pub fn server(
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     state: IssuerState,
     client_origin: &str,
 ) -> std::io::Result<actix_web::dev::Server> {
     let state = web::Data::new(state);
+    let sign_in = web::Data::new(SignIn::new(client_origin));
     let origin = client_origin.to_owned();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            // The browser demo asks for tokens across origins, so the token endpoint allows its origin.
-            .wrap(crate::middleware::cors(&origin, &["GET", "POST"]))
+            .app_data(sign_in.clone())
+            // The browser demo asks for tokens across origins, so the token endpoint allows its
+            // origin, with the `Auth0-Client` header the Auth0 SPA SDK sends.
+            .wrap(
+                crate::middleware::cors(&origin, &["GET", "POST"])
+                    .allowed_header(header::HeaderName::from_static("auth0-client")),
+            )
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .service(get_only("/.well-known/openid-configuration", metadata))
             .service(get_only("/.well-known/jwks.json", jwks))
             .service(only(Method::POST, "/oauth/token", token))
+            .service(
+                web::resource("/authorize")
+                    .route(web::get().to(sign_in::authorize))
+                    .route(web::post().to(sign_in::log_in)),
+            )
+            .service(get_only("/userinfo", sign_in::userinfo))
+            .service(get_only("/v2/logout", sign_in::logout))
             .default_service(web::to(HttpResponse::NotFound))
     })
     .workers(1)
-    .disable_signals()
-    .listen(listener)?
-    .run();
+    .disable_signals();
+    let server = listeners.into_iter().try_fold(server, |server, listener| server.listen(listener))?.run();
     Ok(server)
 }
 
@@ -98,12 +112,18 @@ async fn metadata(state: web::Data<IssuerState>) -> HttpResponse {
         "issuer": state.issuer,
         "jwks_uri": state.endpoint(".well-known/jwks.json"),
         "token_endpoint": state.endpoint("oauth/token"),
-        "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "response_types_supported": ["token"],
+        "authorization_endpoint": state.endpoint("authorize"),
+        "userinfo_endpoint": state.endpoint("userinfo"),
+        "end_session_endpoint": state.endpoint("v2/logout"),
+        "grant_types_supported": ["client_credentials", "authorization_code"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "web_message"],
+        "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": [ReadAdminMessages::NAME],
+        "scopes_supported": ["openid", "profile", "email", ReadAdminMessages::NAME],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "email", "email_verified", "name", "nickname"],
     }))
 }
 
@@ -120,9 +140,12 @@ pub enum TokenError {
     /// 401 `invalid_client`: unknown client, wrong secret, or no client authentication.
     #[error("client authentication failed")]
     InvalidClient,
-    /// 400 `unsupported_grant_type`: any grant but client credentials.
-    #[error("only client_credentials is supported")]
+    /// 400 `unsupported_grant_type`: any grant but client credentials and authorization code.
+    #[error("only client_credentials and authorization_code are supported")]
     UnsupportedGrantType,
+    /// 400 `invalid_grant`: an authorization code unknown, used, expired or not bound to this request.
+    #[error("{0}")]
+    InvalidGrant(&'static str),
     /// 500 `server_error`: signing failed (a bug: the key loaded fine at start-up).
     #[error("the token could not be signed")]
     Signing,
@@ -132,7 +155,7 @@ impl ResponseError for TokenError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::InvalidClient => StatusCode::UNAUTHORIZED,
-            Self::InvalidRequest(_) | Self::UnsupportedGrantType => StatusCode::BAD_REQUEST,
+            Self::InvalidRequest(_) | Self::UnsupportedGrantType | Self::InvalidGrant(_) => StatusCode::BAD_REQUEST,
             Self::Signing => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -142,6 +165,7 @@ impl ResponseError for TokenError {
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidClient => "invalid_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidGrant(_) => "invalid_grant",
             Self::Signing => "server_error",
         };
         let mut response = HttpResponse::build(self.status_code());
@@ -217,12 +241,14 @@ async fn token(
     request: HttpRequest,
     body: web::Bytes,
     state: web::Data<IssuerState>,
+    sign_in: web::Data<SignIn>,
 ) -> Result<HttpResponse, TokenError> {
     let mut parameters = parameters(&request, &body)?;
     let basic = basic_credentials(&request)?;
     match parameters.get("grant_type").map(String::as_str) {
         None => return Err(TokenError::InvalidRequest("grant_type is required")),
         Some("client_credentials") => {}
+        Some("authorization_code") => return sign_in::exchange_code(&parameters, &state, &sign_in),
         Some(_) => return Err(TokenError::UnsupportedGrantType),
     }
     let (body_id, body_secret) = (parameters.remove("client_id"), parameters.remove("client_secret"));
@@ -242,19 +268,23 @@ async fn token(
 
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |now| now.as_secs());
     let scope = client.permissions.join(" ");
-    let claims = json!({
+    let mut claims = json!({
         "iss": state.issuer,
         "sub": format!("{}@clients", client.id),
         "aud": state.audience,
         "azp": client.id,
+        "client_id": client.id,
         "iat": now,
         "exp": now + TOKEN_LIFETIME_SECS,
         "jti": token_id(),
         "permissions": client.permissions,
-        "scope": scope,
         "gty": "client-credentials",
     });
-    let access_token = state.key.sign(&claims).map_err(|err| {
+    // RFC 9068: a token without granted scopes leaves `scope` out rather than sending "".
+    if !scope.is_empty() {
+        claims["scope"] = json!(scope);
+    }
+    let access_token = state.key.sign_access_token(&claims).map_err(|err| {
         log::error!("local issuer could not sign a token: {err}");
         TokenError::Signing
     })?;

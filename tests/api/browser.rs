@@ -13,12 +13,12 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// chromedriver on a free loopback port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     url: String,
     _process: Child,
 }
 
-async fn start_chromedriver() -> Driver {
+pub(crate) async fn start_chromedriver() -> Driver {
     assert!(
         std::path::Path::new(CHROMEDRIVER).exists(),
         "the browser test needs Debian's chromium and chromium-driver (make test installs them)"
@@ -42,7 +42,7 @@ async fn start_chromedriver() -> Driver {
     panic!("chromedriver did not come up");
 }
 
-async fn open_browser(driver: &Driver, profile: &std::path::Path) -> Client {
+pub(crate) async fn open_browser(driver: &Driver, profile: &std::path::Path) -> Client {
     let capabilities = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -136,4 +136,62 @@ async fn the_demo_page_calls_the_api_across_origins_in_a_real_browser() {
         })
         .collect();
     assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+/// Waits until `selector` matches an element that is displayed.
+pub(crate) async fn displayed(browser: &Client, selector: &str) -> fantoccini::elements::Element {
+    for _ in 0..100 {
+        if let Ok(element) = browser.find(Locator::Css(selector)).await
+            && element.is_displayed().await.unwrap_or(false)
+        {
+            return element;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{selector} never showed; page: {:?}", browser.current_url().await.map(|url| url.to_string()));
+}
+
+/// Fills the local issuer's login form and submits it.
+pub(crate) async fn submit_login(browser: &Client, username: &str, password: &str) {
+    displayed(browser, "input[name=username]").await.send_keys(username).await.unwrap();
+    browser.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
+    browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+}
+
+/// docs/sign-in.md, "The browser demo": a person signs in through the issuer's form (authorization code + PKCE
+/// in the page's own code), reads the admin message with their own token, and signs out.
+#[tokio::test]
+async fn the_admin_signs_in_through_the_form_reads_the_admin_message_and_signs_out() {
+    let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
+    let origin = app.demo_origin.clone().unwrap();
+    let driver = start_chromedriver().await;
+    let profile = std::env::temp_dir().join(format!("hello-api-chromium-sign-in-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let browser = open_browser(&driver, &profile).await;
+
+    browser.goto(&format!("{origin}/")).await.unwrap();
+    displayed(&browser, "[data-login]").await.click().await.unwrap();
+    // A wrong password shows the form again, on the issuer.
+    submit_login(&browser, "admin@example.com", "not-the-password").await;
+    displayed(&browser, "[data-error]").await;
+    assert!(browser.current_url().await.unwrap().as_str().starts_with(app.local_issuer_url.as_deref().unwrap()));
+    browser.find(Locator::Css("input[name=username]")).await.unwrap().clear().await.unwrap();
+    submit_login(&browser, "admin@example.com", "demo-admin-password").await;
+
+    let user = displayed(&browser, "[data-user]").await.text().await.unwrap();
+    let shown = call(&browser, "signed-in", "admin").await;
+    let token_panel = browser.find(Locator::Css("[data-token-panel]")).await.unwrap().text().await.unwrap();
+    let url_after_sign_in = browser.current_url().await.unwrap().to_string();
+
+    displayed(&browser, "[data-logout]").await.click().await.unwrap();
+    displayed(&browser, "[data-login]").await.click().await.unwrap();
+    // The session ended: the issuer asks for the password again.
+    displayed(&browser, "input[name=password]").await;
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+
+    assert_eq!(user, "admin@example.com");
+    assert!(shown.starts_with("200") && shown.contains("This is an admin message."), "{shown}");
+    assert!(token_panel.contains("local|admin") && token_panel.contains("read:admin-messages"), "{token_panel}");
+    assert_eq!(url_after_sign_in, format!("{origin}/"), "the code and state are cleaned from the address bar");
 }

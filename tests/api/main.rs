@@ -18,5 +18,7 @@ mod logging;
 mod messages;
 mod process;
 mod properties;
+mod sign_in;
+mod spa_sdk;
 mod token_cache;
 mod tokens;
