@@ -30,6 +30,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod demo;
+pub mod host_check;
 pub mod http;
 pub mod local_issuer;
 pub mod middleware;

@@ -80,6 +80,7 @@ pub fn server(
             .app_data(state.clone())
             // The browser demo asks for tokens across origins, so the token endpoint allows its origin.
             .wrap(crate::middleware::cors(&origin, &["GET", "POST"]))
+            .wrap(actix_web::middleware::from_fn(crate::host_check::loopback_only))
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .service(get_only("/.well-known/openid-configuration", metadata))
             .service(get_only("/.well-known/jwks.json", jwks))

@@ -8,6 +8,7 @@ mod cors_and_headers;
 mod demo;
 mod docs;
 mod entra;
+mod hardening;
 mod helpers;
 mod issuer_failures;
 mod key_set;
