@@ -33,6 +33,7 @@ pub mod demo;
 pub mod host_check;
 pub mod http;
 pub mod local_issuer;
+pub mod logging;
 pub mod middleware;
 pub mod routes;
 pub mod startup;

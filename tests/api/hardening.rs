@@ -130,3 +130,68 @@ async fn with_an_issuer_configured_any_host_is_served() {
     let config = app.http.get(format!("{demo}/config.json")).header("host", REBOUND).send().await.unwrap();
     assert_eq!(config.status(), 200);
 }
+
+/// Request heads actix refuses while parsing, before any middleware sees them.
+const MALFORMED_HEADS: [(&str, &[u8]); 5] = [
+    ("conflicting Content-Length", b"POST /api/messages/public HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"),
+    ("NUL in a header", b"GET /api/messages/public HTTP/1.1\r\nHost: localhost\r\nX-Evil: a\0b\r\n\r\n"),
+    ("CR in a header", b"GET /api/messages/public HTTP/1.1\r\nHost: localhost\r\nX-Evil: a\rb\r\n\r\n"),
+    ("a header without a colon", b"GET /api/messages/public HTTP/1.1\r\nHost: localhost\r\nX-Evil\r\n\r\n"),
+    ("Transfer-Encoding with Content-Length", b"POST /api/messages/public HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"),
+];
+
+#[tokio::test]
+async fn malformed_request_heads_get_a_4xx_and_no_error_line_at_the_default_log_level() {
+    let dir = std::env::temp_dir().join(format!("hello-api-malformed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hello-api"))
+        .env_clear()
+        .current_dir(&dir)
+        .envs([("PORT", "0"), ("LOCAL_ISSUER_PORT", "0"), ("SERVE_DEMO", "false")])
+        .envs([("LOCAL_ISSUER_KEY_FILE", dir.join("key.pem").to_str().unwrap())])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let url = tokio::time::timeout(Duration::from_secs(30), async {
+        use tokio::io::AsyncBufReadExt;
+        loop {
+            let mut line = String::new();
+            assert_ne!(stderr.read_line(&mut line).await.unwrap(), 0, "the server exited: {log}");
+            log.push_str(&line);
+            if let Some((_, url)) = line.split_once("hello-api listening on ") {
+                return url.trim().to_owned();
+            }
+        }
+    })
+    .await
+    .expect("the server starts");
+
+    let too_many = {
+        let mut head = b"GET /api/messages/public HTTP/1.1\r\nHost: localhost\r\n".to_vec();
+        for i in 0..200 {
+            head.extend_from_slice(format!("X-H{i}: v\r\n").as_bytes());
+        }
+        head.extend_from_slice(b"\r\n");
+        head
+    };
+    let heads =
+        MALFORMED_HEADS.iter().map(|(what, head)| (*what, head.to_vec())).chain([("too many headers", too_many)]);
+    for (what, head) in heads {
+        let answer = raw(&url, &head).await;
+        let status: u16 = answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        assert!(status == 400 || status == 431, "{what}: {answer}");
+    }
+    // The server still serves.
+    let fine = raw(&url, b"GET /api/messages/public HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
+    assert!(fine.starts_with("HTTP/1.1 200"), "{fine}");
+
+    child.start_kill().unwrap();
+    stderr.read_to_string(&mut log).await.unwrap();
+    assert!(!log.contains(" ERROR "), "a client's malformed request is not an error of the server:\n{log}");
+    assert!(log.contains("hello-api listening on"), "the log was captured at the default level: {log}");
+}
