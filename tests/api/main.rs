@@ -10,6 +10,7 @@ mod docs;
 mod entra;
 mod hardening;
 mod helpers;
+mod interop;
 mod issuer_failures;
 mod key_set;
 mod limits;
