@@ -371,7 +371,8 @@ async fn scope_or_resource_with_an_entra_preset_or_malformed_is_a_setting_error_
         ("CLIENT_SECRET", SECRET),
     ];
     let openid = [("ISSUER_BASE_URL", "http://127.0.0.1:9"), ("CLIENT_ID", "c"), ("CLIENT_SECRET", SECRET)];
-    let cases: [(&[(&str, &str)], (&str, &str)); 6] = [
+    type Vars<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Vars, (&str, &str)); 6] = [
         (&entra, ("CLIENT_SCOPE", "read:admin-messages")),
         (&entra, ("CLIENT_RESOURCE", AUDIENCE)),
         (&b2c, ("CLIENT_SCOPE", "read:admin-messages")),
