@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust: Debian's Chromium and ChromeDriver for the browser
-# tests, curl for the test of the printed curl line, node and npm to fetch the Auth0 SPA SDK;
-# then fetches the official, unmodified SDK (@auth0/auth0-spa-js@2) into target/test-deps/ for
-# the SDK test (tests/api/spa_sdk.rs). Does nothing for what is already there.
+# tests, curl for the test of the printed curl line, node and npm; then fetches into
+# target/test-deps/ (git-ignored) the official, unmodified Auth0 SPA SDK (@auth0/auth0-spa-js@2)
+# for tests/api/spa_sdk.rs and panva's oidc-provider for tests/api/interop.rs. Does nothing for
+# what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! (command -v chromedriver && command -v chromium && command -v curl && command -v npm) >/dev/null; then
+if ! (command -v chromedriver && command -v chromium && command -v curl && command -v node && command -v npm) >/dev/null; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
     echo "the tests need Debian's chromium, chromium-driver, curl, nodejs and npm: apt-get install chromium chromium-driver curl nodejs npm" >&2
     exit 1
@@ -28,4 +29,11 @@ if [ ! -s "$SDK" ]; then
   mv "$SDK_DIR/package/package.json" "$SDK_DIR/package.json"
   rm -rf "$SDK_DIR/package" "${SDK_DIR:?}/$tarball"
   echo "fetched @auth0/auth0-spa-js $(node -p "require('./$SDK_DIR/package.json').version") into $SDK"
+fi
+
+# The certified OpenID Provider for the interop test.
+if [ ! -f target/test-deps/node_modules/oidc-provider/package.json ]; then
+  mkdir -p target/test-deps
+  [ -f target/test-deps/package.json ] || echo '{"private":true}' > target/test-deps/package.json
+  npm install --prefix target/test-deps --no-audit --no-fund --loglevel=error "oidc-provider@9"
 fi

@@ -4,6 +4,7 @@
 use std::net::TcpListener;
 
 use actix_web::http::header;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde::Serialize;
 
@@ -61,8 +62,13 @@ fn origin_of(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_owned(), |url| url.origin().ascii_serialization())
 }
 
-/// The demo's HTTP server on already bound listeners.
-pub fn server(listeners: Vec<TcpListener>, config: DemoConfig) -> std::io::Result<actix_web::dev::Server> {
+/// The demo's HTTP server on already bound listeners; in local mode it answers loopback `Host`
+/// names only ([`crate::host_check`]).
+pub fn server(
+    listeners: Vec<TcpListener>,
+    config: DemoConfig,
+    local_mode: bool,
+) -> std::io::Result<actix_web::dev::Server> {
     let csp = content_security_policy(&config);
     let config = web::Data::new(config);
     let mut server = HttpServer::new(move || {
@@ -70,7 +76,8 @@ pub fn server(listeners: Vec<TcpListener>, config: DemoConfig) -> std::io::Resul
         App::new()
             .app_data(config.clone())
             .wrap(actix_web::middleware::DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, csp)))
-            .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
+            .wrap(Condition::new(local_mode, from_fn(crate::host_check::loopback_only)))
+            .wrap(from_fn(crate::middleware::finish))
             .route("/", web::get().to(|| async { file("text/html; charset=utf-8", INDEX_HTML) }))
             .route("/index.html", web::get().to(|| async { file("text/html; charset=utf-8", INDEX_HTML) }))
             .route("/app.js", web::get().to(|| async { file("text/javascript; charset=utf-8", APP_JS) }))

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    env_logger::Builder::new().parse_filters(&settings.log_filter).format_timestamp_millis().init();
+    hello_api::logging::init(&settings.log_filter);
     actix_web::rt::System::new().block_on(serve(settings))
 }
 

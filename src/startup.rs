@@ -113,7 +113,8 @@ impl Application {
             },
             settings.token_cache_size,
         ));
-        let api = api_server(api_listener, validator, &client_origin)?;
+        let local_mode = local_issuer.is_some();
+        let api = api_server(api_listener, validator, &client_origin, local_mode)?;
 
         let issuer_url = local_issuer.as_ref().map(|(url, _)| url.clone());
         let curl_hint = issuer_url.as_ref().map(|issuer| curl_hint(&api_url, issuer, &settings));
@@ -121,7 +122,7 @@ impl Application {
             None
         } else {
             let config = demo_config(&settings, &api_url, issuer_url.as_deref());
-            Some((client_origin, crate::demo::server(demo_listeners, config)?))
+            Some((client_origin, crate::demo::server(demo_listeners, config, local_mode)?))
         };
         Ok(Self { api_url, api, local_issuer, demo, curl_hint })
     }
@@ -296,12 +297,21 @@ pub mod limits {
 
 /// The API server: the three routes, CORS for the one allowed origin, JSON 404s, and the
 /// security headers and access log of [`crate::middleware::finish`] around everything.
-fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_origin: &str) -> std::io::Result<Server> {
+fn api_server(
+    listener: TcpListener,
+    validator: web::Data<Validator>,
+    client_origin: &str,
+    local_mode: bool,
+) -> std::io::Result<Server> {
     let origin = client_origin.to_owned();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(validator.clone())
             .wrap(crate::middleware::cors(&origin, &["GET"]))
+            .wrap(actix_web::middleware::Condition::new(
+                local_mode,
+                actix_web::middleware::from_fn(crate::host_check::loopback_only),
+            ))
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .configure(routes::messages::configure)
             .default_service(web::to(HttpResponse::NotFound))

@@ -44,6 +44,12 @@ pub struct ClientSettings {
     /// Same as --auth0-audience, for providers other than Auth0
     #[arg(long, env = "AUDIENCE", value_name = "AUDIENCE")]
     pub audience: Option<String>,
+    /// Scopes to ask for, space-delimited, e.g. "read:admin-messages" (not with the Entra ID or B2C presets, which ask for their API's .default scope)
+    #[arg(long, env = "CLIENT_SCOPE", value_name = "SCOPES")]
+    pub scope: Option<String>,
+    /// The API's resource indicator (RFC 8707), an absolute URI (not with the Entra ID or B2C presets)
+    #[arg(long, env = "CLIENT_RESOURCE", value_name = "URI")]
+    pub resource: Option<String>,
     /// Local mode: the local issuer's port [default: 6061]
     #[arg(long, env = "LOCAL_ISSUER_PORT", value_name = "PORT")]
     pub local_issuer_port: Option<String>,

@@ -27,6 +27,9 @@ pub struct TokenRequest {
     client_secret: String,
     /// The provider's own field naming the API: `audience` (Auth0, OpenID) or `scope` (Entra ID, B2C).
     pub resource: Option<(&'static str, String)>,
+    /// `scope` and `resource` (RFC 8707) from `CLIENT_SCOPE` and `CLIENT_RESOURCE`, for every
+    /// provider but the Entra ID and B2C presets.
+    pub extra: Vec<(&'static str, String)>,
 }
 
 // The secret stays out of every `{:?}`, so no log line or panic message can show it.
@@ -37,6 +40,7 @@ impl fmt::Debug for TokenRequest {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<hidden>")
             .field("resource", &self.resource)
+            .field("extra", &self.extra)
             .finish()
     }
 }
@@ -54,6 +58,7 @@ impl TokenRequest {
             (None, None) => None,
         };
 
+        let extra = extra_fields(settings, &authority)?;
         let (endpoint, resource) = match &authority {
             Authority::Local => {
                 let port = port_var(
@@ -70,7 +75,7 @@ impl TokenRequest {
                     None => local_secret(settings, &client_id)?,
                 };
                 let endpoint = Url::parse(&format!("http://127.0.0.1:{port}/oauth/token")).expect("a valid URL");
-                return Ok(Self { endpoint: Endpoint::At(endpoint), client_id, client_secret, resource: None });
+                return Ok(Self { endpoint: Endpoint::At(endpoint), client_id, client_secret, resource: None, extra });
             }
             Authority::Auth0 { base } => {
                 let audience = audience.ok_or_else(|| {
@@ -102,7 +107,7 @@ impl TokenRequest {
         };
         let client_id = client_id.ok_or_else(|| required("CLIENT_ID", &authority))?;
         let client_secret = client_secret.ok_or_else(|| required("CLIENT_SECRET", &authority))?;
-        Ok(Self { endpoint, client_id, client_secret, resource })
+        Ok(Self { endpoint, client_id, client_secret, resource, extra })
     }
 
     /// Whether the token endpoint (or the metadata naming it) is on a loopback host.
@@ -122,8 +127,59 @@ impl TokenRequest {
         if let Some((name, value)) = &self.resource {
             form.push((name, value.as_str()));
         }
+        form.extend(self.extra.iter().map(|(name, value)| (*name, value.as_str())));
         form
     }
+}
+
+/// `scope` from `CLIENT_SCOPE` (space-delimited scope tokens, RFC 6749 section 3.3) and `resource`
+/// from `CLIENT_RESOURCE` (an absolute URI without a fragment, RFC 8707 section 2). The Entra ID
+/// and B2C presets ask for their API's `.default` scope themselves, so either variable with them
+/// is a mistake rather than something to ignore.
+fn extra_fields(settings: &ClientSettings, authority: &Authority) -> Result<Vec<(&'static str, String)>, ConfigError> {
+    let scope = ClientSettings::get(&settings.scope);
+    let resource = ClientSettings::get(&settings.resource);
+    if let Authority::Entra { .. } | Authority::B2c { .. } = authority {
+        let preset = match authority.variable() {
+            Some(variable) => format!("the Entra ID or B2C preset ({variable})"),
+            None => "the Entra ID or B2C preset".to_owned(),
+        };
+        for (variable, value) in [("CLIENT_SCOPE", &scope), ("CLIENT_RESOURCE", &resource)] {
+            if value.is_some() {
+                return Err(ConfigError::new(
+                    variable,
+                    format!("cannot be used with {preset}: the token request asks for the API's .default scope"),
+                ));
+            }
+        }
+    }
+    let mut extra = Vec::new();
+    if let Some(scope) = scope {
+        let tokens: Vec<&str> = scope.split_ascii_whitespace().collect();
+        // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+        let valid = |token: &&str| token.bytes().all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E));
+        if let Some(bad) = tokens.iter().find(|token| !valid(token)) {
+            return Err(ConfigError::new(
+                "CLIENT_SCOPE",
+                format!("{bad:?} is not a scope (printable ASCII without \" or \\)"),
+            ));
+        }
+        extra.push(("scope", tokens.join(" ")));
+    }
+    if let Some(resource) = resource {
+        match Url::parse(&resource) {
+            Ok(url) if url.fragment().is_none() => extra.push(("resource", resource)),
+            _ => {
+                return Err(ConfigError::new(
+                    "CLIENT_RESOURCE",
+                    format!(
+                        "{resource:?} must be an absolute URI without a fragment, e.g. https://hello-world.example.com"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(extra)
 }
 
 /// The local issuer's demo clients have known secrets; another client id needs `CLIENT_SECRET`.

@@ -88,6 +88,7 @@ pub fn server(
                 crate::middleware::cors(&origin, &["GET", "POST"])
                     .allowed_header(header::HeaderName::from_static("auth0-client")),
             )
+            .wrap(actix_web::middleware::from_fn(crate::host_check::loopback_only))
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .service(get_only("/.well-known/openid-configuration", metadata))
             .service(get_only("/.well-known/jwks.json", jwks))

@@ -288,3 +288,105 @@ async fn dot_env_configures_the_client_and_the_environment_wins() {
     let empty = hello_client_in(&dir, &[("CLIENT_ID", "")], &["call", ADMIN]).await;
     assert_eq!(empty.status.code(), Some(0), "an empty variable counts as unset: {}", text(&empty.stderr));
 }
+
+#[tokio::test]
+async fn scope_and_resource_are_sent_to_any_openid_provider_and_the_token_reads_the_admin_message() {
+    let signer = Signer::rsa(0, "rfc8707-key", Algorithm::RS256);
+    let provider = FakeIssuer::start(vec![signer.jwk()]).await;
+    let token = with(claims(&provider.issuer(), &[]), json!({ "permissions": null, "scope": "read:admin-messages" }));
+    provider.answer_token_requests(200, issued(signer.sign(&token), 3600));
+    let app = TestApp::trusting(&provider, &[("PERMISSIONS_CLAIM", "scope")]).await;
+    let vars = [
+        ("ISSUER_BASE_URL", provider.url.as_str()),
+        ("API_SERVER_URL", app.url.as_str()),
+        ("CLIENT_ID", "caller"),
+        ("CLIENT_SECRET", SECRET),
+        ("CLIENT_SCOPE", "  read:admin-messages   openid "),
+        ("CLIENT_RESOURCE", AUDIENCE),
+    ];
+
+    let output = hello_client(&vars, &["call", ADMIN]).await;
+
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("This is an admin message."), "{}", text(&output.stdout));
+    let mut expected = caller_form(("scope", "read:admin-messages openid"));
+    expected.insert("resource".into(), AUDIENCE.into());
+    assert_eq!(provider.token_requests()[0].form, expected, "space-delimited scopes, normalised");
+
+    // Flags win over the environment.
+    let output =
+        hello_client(&vars, &["--scope", "read:messages", "--resource", "https://other.example/api", "token"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut expected = caller_form(("scope", "read:messages"));
+    expected.insert("resource".into(), "https://other.example/api".into());
+    assert_eq!(provider.token_requests()[1].form, expected);
+}
+
+#[tokio::test]
+async fn auth0_and_local_mode_send_scope_and_resource_next_to_their_own_fields() {
+    let auth0 = FakeIssuer::start(vec![]).await;
+    auth0.answer_token_requests(200, issued("opaque".into(), 3600));
+    let vars = [
+        ("AUTH0_DOMAIN", auth0.url.as_str()),
+        ("AUTH0_AUDIENCE", AUDIENCE),
+        ("CLIENT_ID", "caller"),
+        ("CLIENT_SECRET", SECRET),
+        ("CLIENT_SCOPE", "read:admin-messages"),
+        ("CLIENT_RESOURCE", AUDIENCE),
+    ];
+    let output = hello_client(&vars, &["token"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut expected = caller_form(("audience", AUDIENCE));
+    expected.insert("scope".into(), "read:admin-messages".into());
+    expected.insert("resource".into(), AUDIENCE.into());
+    assert_eq!(auth0.token_requests()[0].form, expected);
+
+    // The local issuer takes (and ignores) them.
+    let app = TestApp::local(&[]).await;
+    let port = app.local_issuer_url.as_deref().unwrap().trim_end_matches('/').rsplit(':').next().unwrap().to_owned();
+    let vars = [
+        ("LOCAL_ISSUER_PORT", port.as_str()),
+        ("API_SERVER_URL", app.url.as_str()),
+        ("CLIENT_ID", "demo-admin"),
+        ("CLIENT_SCOPE", "read:admin-messages"),
+        ("CLIENT_RESOURCE", AUDIENCE),
+    ];
+    let output = hello_client(&vars, &["call", ADMIN]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+#[tokio::test]
+async fn scope_or_resource_with_an_entra_preset_or_malformed_is_a_setting_error_naming_the_variable() {
+    let entra = [
+        ("AZURE_TENANT_ID", "tenant-1"),
+        ("AZURE_APP_CLIENT_ID", "app-1"),
+        ("CLIENT_ID", "c"),
+        ("CLIENT_SECRET", SECRET),
+    ];
+    let b2c = [
+        ("AZURE_B2C_TENANT_NAME", "contoso"),
+        ("AZURE_B2C_POLICY", "B2C_1_signin"),
+        ("AZURE_APP_CLIENT_ID", "app-1"),
+        ("CLIENT_ID", "c"),
+        ("CLIENT_SECRET", SECRET),
+    ];
+    let openid = [("ISSUER_BASE_URL", "http://127.0.0.1:9"), ("CLIENT_ID", "c"), ("CLIENT_SECRET", SECRET)];
+    type Vars<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Vars, (&str, &str)); 6] = [
+        (&entra, ("CLIENT_SCOPE", "read:admin-messages")),
+        (&entra, ("CLIENT_RESOURCE", AUDIENCE)),
+        (&b2c, ("CLIENT_SCOPE", "read:admin-messages")),
+        (&openid, ("CLIENT_SCOPE", "read:\"admin\"")),
+        (&openid, ("CLIENT_RESOURCE", "not a uri")),
+        (&openid, ("CLIENT_RESOURCE", "https://api.example/#fragment")),
+    ];
+    for (provider, (variable, value)) in cases {
+        let mut vars = provider.to_vec();
+        vars.push((variable, value));
+        let output = hello_client(&vars, &["token"]).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{variable}={value}: {stderr}");
+        assert!(stderr.contains(variable), "{variable}={value}: {stderr}");
+        assert!(!stderr.contains(SECRET), "{stderr}");
+    }
+}
