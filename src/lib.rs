@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod issuer;
+pub mod metrics;
 pub mod middleware;
 pub mod routes;
 pub mod startup;

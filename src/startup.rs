@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
+use actix_web::middleware::Condition;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use url::Url;
 
@@ -14,7 +15,10 @@ use crate::auth::{KeySet, KeySource, RefreshPolicy, TokenPolicy, Validator};
 use crate::config::Settings;
 use crate::demo::{DemoClientConfig, DemoConfig};
 use crate::issuer::{self, IssuerState, KeyFileError, SigningKey};
+use crate::metrics::Metrics;
 use crate::routes;
+use crate::routes::health::Readiness;
+use crate::routes::openapi::{self, TokenEndpoint};
 use crate::urls::{is_loopback, metadata_url};
 
 /// A start-up failure other than configuration, printed as one line.
@@ -49,6 +53,7 @@ pub struct Application {
     local_issuer: Option<(String, Server)>,
     demo: Option<(String, Server)>,
     key_set: Arc<KeySet>,
+    readiness: Readiness,
     curl_hint: Option<String>,
 }
 
@@ -108,7 +113,8 @@ impl Application {
         };
         let key_set = KeySet::new(source, KeySet::http_client(loopback)?, settings.algorithms.clone(), policy);
         key_set.start();
-        let validator = web::Data::new(Validator::new(
+        let metrics = settings.metrics.then(|| Arc::new(Metrics::new()));
+        let validator = Validator::new(
             Arc::clone(&key_set),
             TokenPolicy {
                 audiences: settings.audiences.clone(),
@@ -118,8 +124,22 @@ impl Application {
                 allowed_tenants: settings.allowed_tenants.clone(),
             },
             settings.token_cache_size,
-        ));
-        let api = api_server(api_listener, validator, &client_origin)?;
+        );
+        let validator = web::Data::new(match &metrics {
+            Some(metrics) => {
+                key_set.report_to(Arc::clone(metrics));
+                validator.with_metrics(Arc::clone(metrics))
+            }
+            None => validator,
+        });
+        let readiness = Readiness::new(Arc::clone(&key_set));
+        let token_endpoint = match &local_issuer {
+            Some((url, _)) => TokenEndpoint::Local(url),
+            None => TokenEndpoint::Configured(&settings.authority),
+        };
+        let operations =
+            Operations { readiness: readiness.clone(), metrics, openapi: openapi::document(token_endpoint) };
+        let api = api_server(api_listener, validator, operations, &client_origin)?;
 
         let issuer_url = local_issuer.as_ref().map(|(url, _)| url.clone());
         let curl_hint = issuer_url.as_ref().map(|issuer| curl_hint(&api_url, issuer, &settings));
@@ -129,7 +149,7 @@ impl Application {
             let config = demo_config(&settings, &api_url, issuer_url.as_deref());
             Some((client_origin, crate::demo::server(demo_listeners, config)?))
         };
-        Ok(Self { port, api_url, api, local_issuer, demo, key_set, curl_hint })
+        Ok(Self { port, api_url, api, local_issuer, demo, key_set, readiness, curl_hint })
     }
 
     /// The API's bound port.
@@ -177,7 +197,7 @@ impl Application {
     pub fn stopper(&self) -> Stopper {
         let mut handles = vec![self.api.handle()];
         handles.extend(self.local_issuer.iter().chain(&self.demo).map(|(_, server)| server.handle()));
-        Stopper { handles }
+        Stopper { handles, readiness: self.readiness.clone() }
     }
 
     /// Serves until every server stops (see [`Application::stopper`]).
@@ -197,11 +217,15 @@ impl Application {
 #[derive(Clone)]
 pub struct Stopper {
     handles: Vec<actix_web::dev::ServerHandle>,
+    readiness: Readiness,
 }
 
 impl Stopper {
-    /// Stops accepting connections, lets in-flight requests finish (up to 30 s), then stops.
+    /// Turns `/health/ready` to 503, stops accepting connections, lets in-flight requests finish
+    /// (up to 30 s), then stops.
     pub async fn stop(&self) {
+        // Not ready first, so that a load balancer probing a kept-alive connection drains it.
+        self.readiness.stop();
         // The API first: the issuer and the demo stay up while its last requests finish.
         for handle in &self.handles {
             handle.stop(true).await;
@@ -304,10 +328,27 @@ pub mod limits {
     pub const MAX_CONNECTIONS_PER_WORKER: usize = 10_000;
 }
 
-/// The API server: the three routes, CORS for the one allowed origin, JSON 404s, and the
+/// What the API serves beside the messages (docs/operations.md).
+struct Operations {
+    readiness: Readiness,
+    /// `None` with `METRICS=off`.
+    metrics: Option<Arc<Metrics>>,
+    /// The OpenAPI document, serialized.
+    openapi: String,
+}
+
+/// The API server: the three routes, the operation routes, CORS for the one allowed origin, JSON 404s, and the
 /// security headers and access log of [`crate::middleware::finish`] around everything.
-fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_origin: &str) -> std::io::Result<Server> {
+fn api_server(
+    listener: TcpListener,
+    validator: web::Data<Validator>,
+    operations: Operations,
+    client_origin: &str,
+) -> std::io::Result<Server> {
     let origin = client_origin.to_owned();
+    let readiness = web::Data::new(operations.readiness);
+    let metrics = operations.metrics.map(web::Data::from);
+    let openapi = operations.openapi;
     let server = HttpServer::new(move || {
         let cors = Cors::default()
             .allowed_origin(&origin)
@@ -317,11 +358,16 @@ fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_ori
             // Other origins are served without CORS headers (so the browser withholds the
             // answer); only their preflights are refused.
             .block_on_origin_mismatch(false);
-        App::new()
-            .app_data(validator.clone())
-            .wrap(cors)
+        let mut app = App::new().app_data(validator.clone()).app_data(readiness.clone());
+        if let Some(metrics) = &metrics {
+            app = app.app_data(metrics.clone()).service(routes::messages::get_only("/metrics", crate::metrics::serve));
+        }
+        app.wrap(cors)
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
+            .wrap(Condition::new(metrics.is_some(), actix_web::middleware::from_fn(crate::metrics::record)))
             .configure(routes::messages::configure)
+            .configure(routes::health::configure)
+            .configure(openapi::configure(openapi.clone()))
             .default_service(web::to(HttpResponse::NotFound))
     })
     .client_request_timeout(limits::REQUEST_HEAD_TIMEOUT)

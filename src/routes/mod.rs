@@ -1,3 +1,5 @@
 //! HTTP routes, one file per resource.
 
+pub mod health;
 pub mod messages;
+pub mod openapi;
