@@ -14,6 +14,7 @@ mod limits;
 mod local_issuer;
 mod logging;
 mod messages;
+mod operations;
 mod process;
 mod properties;
 mod token_cache;
