@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: load-tests the release server in local mode with wrk and prints one markdown
-# table, the budgets of issue 5 with PASS/MISS, and the machine it ran on.
+# table, the performance budgets (docs/performance.md) with PASS/MISS, and the machine it ran on.
 #
 # Then the cost of metrics: public and admin with METRICS on and off, side by side (BENCH_ROUNDS
 # rounds, default 3, of BENCH_METRICS_SECONDS per run, default 5), with the on/off ratio.

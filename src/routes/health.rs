@@ -135,7 +135,5 @@ pub async fn ready(readiness: web::Data<Readiness>) -> HttpResponse {
 
 /// Registers `/health/live` and `/health/ready` (GET only).
 pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .service(super::messages::get_only("/health/live", live))
-        .service(super::messages::get_only("/health/ready", ready));
+    config.service(super::get_only("/health/live", live)).service(super::get_only("/health/ready", ready));
 }

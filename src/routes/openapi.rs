@@ -202,7 +202,7 @@ fn const_format_requires() -> String {
 pub fn configure(document: String) -> impl FnOnce(&mut actix_web::web::ServiceConfig) {
     let document = actix_web::web::Bytes::from(document);
     move |config| {
-        config.service(messages::get_only("/openapi.json", move || {
+        config.service(super::get_only("/openapi.json", move || {
             let document = document.clone();
             async move { actix_web::HttpResponse::Ok().content_type("application/json").body(document) }
         }));
