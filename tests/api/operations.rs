@@ -148,9 +148,12 @@ async fn a_graceful_stop_turns_readiness_off_while_an_in_flight_request_finishes
     running.await.unwrap().expect("the server stops cleanly");
 }
 
-/// Every sample of a text exposition, as the `prometheus_client` Python package parses it:
-/// (name, labels, value), and each family's type.
-fn parse_exposition(text: &str) -> (Vec<(String, HashMap<String, String>, f64)>, HashMap<String, String>) {
+/// One parsed sample: name, labels, value.
+type Sample = (String, HashMap<String, String>, f64);
+
+/// Every sample of a text exposition, as the `prometheus_client` Python package parses it, and
+/// each family's type by name.
+fn parse_exposition(text: &str) -> (Vec<Sample>, HashMap<String, String>) {
     const PARSE: &str = r#"
 import json, sys
 from prometheus_client.parser import text_string_to_metric_families
@@ -177,7 +180,7 @@ print(json.dumps({"samples": samples, "types": types}))
 }
 
 /// The value of the sample `name` whose labels include `labels` (0 when there is none).
-fn value(samples: &[(String, HashMap<String, String>, f64)], name: &str, labels: &[(&str, &str)]) -> f64 {
+fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
     let matching: Vec<f64> = samples
         .iter()
         .filter(|(sample, have, _)| {
