@@ -112,7 +112,7 @@ impl Application {
         if let Some(metrics) = &metrics {
             key_set.report_to(Arc::clone(metrics));
         }
-        let readiness = Readiness::new(Arc::clone(&key_set));
+        let readiness = Readiness::new(Arc::clone(&key_set), settings.drain);
         let validator = Validator::new(
             key_set,
             TokenPolicy {
@@ -206,11 +206,10 @@ pub struct Stopper {
 }
 
 impl Stopper {
-    /// Turns `/health/ready` to 503, stops accepting connections, lets in-flight requests finish
-    /// (up to 30 s), then stops.
+    /// Turns `/health/ready` to 503 and waits `DRAIN_SECONDS`, then stops accepting connections,
+    /// lets in-flight requests finish (up to 30 s), and stops.
     pub async fn stop(&self) {
-        // Not ready first, so that a load balancer probing a kept-alive connection drains it.
-        self.readiness.stop();
+        self.readiness.drain().await;
         // The API first: the issuer and the demo stay up while its last requests finish.
         for handle in &self.handles {
             handle.stop(true).await;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -19,17 +20,24 @@ pub const NOT_READY_RETRY_AFTER_SECONDS: u64 = 5;
 pub struct Readiness {
     key_set: Arc<KeySet>,
     stopping: Arc<AtomicBool>,
+    drain: Duration,
 }
 
 impl Readiness {
-    /// Readiness of an API that trusts `key_set`; not stopping.
-    pub fn new(key_set: Arc<KeySet>) -> Self {
-        Self { key_set, stopping: Arc::new(AtomicBool::new(false)) }
+    /// Readiness of an API that trusts `key_set`; not stopping. A stop waits `drain`
+    /// (`DRAIN_SECONDS`) after turning readiness off.
+    pub fn new(key_set: Arc<KeySet>, drain: Duration) -> Self {
+        Self { key_set, stopping: Arc::new(AtomicBool::new(false)), drain }
     }
 
-    /// From now on `/health/ready` answers 503: a graceful stop has begun.
-    pub fn stop(&self) {
+    /// The first step of a graceful stop: from now on `/health/ready` answers 503, while every
+    /// request is still served for `drain`, long enough for load balancers to notice.
+    pub async fn drain(&self) {
         self.stopping.store(true, Ordering::SeqCst);
+        if !self.drain.is_zero() {
+            log::info!("not ready: draining for {} s before closing the listeners", self.drain.as_secs());
+            tokio::time::sleep(self.drain).await;
+        }
     }
 }
 

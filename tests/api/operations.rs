@@ -85,7 +85,8 @@ async fn readiness_waits_for_the_first_key_set_and_survives_an_issuer_outage() {
 
 #[tokio::test]
 async fn a_graceful_stop_turns_readiness_off_while_an_in_flight_request_finishes() {
-    // Arrange: the API is ready; then a second key is published, slowly.
+    // Arrange: the API drains for 2 s at a stop, and is ready; then a second key is published,
+    // slowly (4 s, within the 5 s fetch timeout).
     let first = Signer::rsa(0, "first", Algorithm::RS256);
     let second = Signer::rsa(1, "second", Algorithm::RS256);
     let issuer = FakeIssuer::start(vec![first.jwk()]).await;
@@ -96,13 +97,13 @@ async fn a_graceful_stop_turns_readiness_off_while_an_in_flight_request_finishes
         ("ISSUER_BASE_URL", issuer.url.as_str()),
         ("AUDIENCE", AUDIENCE),
         ("JWKS_COOLDOWN_SECONDS", "0"),
+        ("DRAIN_SECONDS", "2"),
     ];
     let application = Application::build(Settings::from_vars(vars).unwrap()).await.unwrap();
     let url = application.api_url().to_owned();
     let stopper = application.stopper();
     let running = tokio::spawn(application.run_until_stopped());
-    // One kept-alive connection, as a load balancer's prober holds.
-    let prober = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
+    let prober = reqwest::Client::new();
     let probe = || async { prober.get(format!("{url}/health/ready")).send().await.expect("the probe is answered") };
     for _ in 0..150 {
         if probe().await.status() == 200 {
@@ -112,7 +113,7 @@ async fn a_graceful_stop_turns_readiness_off_while_an_in_flight_request_finishes
     }
     assert_eq!(probe().await.status(), 200);
     issuer.set_keys(vec![first.jwk(), second.jwk()]);
-    issuer.behave(Behaviour::Slow(Duration::from_secs(3)));
+    issuer.behave(Behaviour::Slow(Duration::from_secs(4)));
 
     // Act: a request that waits for the slow key-set fetch is in flight when the stop begins.
     let fetches = issuer.jwks_fetches();
@@ -129,7 +130,7 @@ async fn a_graceful_stop_turns_readiness_off_while_an_in_flight_request_finishes
     }
     let stopping = tokio::spawn(async move { stopper.stop().await });
 
-    // Assert: the probe says "not ready" while the request is still in flight…
+    // Assert: during the drain the probe says "not ready" while the request is still in flight…
     let mut answer = probe().await;
     while answer.status() == 200 {
         tokio::time::sleep(Duration::from_millis(10)).await;
