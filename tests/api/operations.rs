@@ -307,3 +307,22 @@ async fn the_openapi_document_passes_a_validator_and_schemathesis_against_the_se
     assert!(run.status.success(), "schemathesis found problems:\n{report}\n{}", String::from_utf8_lossy(&run.stderr));
     assert!(report.contains("5 selected / 5 total") && report.contains("No issues found"), "{report}");
 }
+
+#[tokio::test]
+async fn local_mode_names_the_local_issuer_in_the_document_and_the_demo_links_it() {
+    let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
+    let page = app.demo_origin.clone().expect("the demo is served").replace("localhost", "127.0.0.1");
+
+    // The oauth2 flow's token URL is the one the demo itself uses: the embedded issuer's.
+    let document = json_of(app.get("/openapi.json", None).await).await;
+    let config: Value = app.http.get(format!("{page}/config.json")).send().await.unwrap().json().await.unwrap();
+    let flow = &document["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"];
+    assert_eq!(flow["tokenUrl"], config["tokenEndpoint"]);
+    assert!(flow["tokenUrl"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+
+    // The page has the link, and its script points it at the API's document.
+    let html = app.http.get(format!("{page}/")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-openapi-link"), "{html}");
+    let script = app.http.get(format!("{page}/app.js")).send().await.unwrap().text().await.unwrap();
+    assert!(script.contains("'[data-openapi-link]'") && script.contains("${config.apiServerUrl}/openapi.json"));
+}
