@@ -9,7 +9,8 @@ run:
 test: test-deps
 	cargo test --locked
 
-## Chromium and ChromeDriver for the browser test (installed with apt-get when missing).
+## Chromium and ChromeDriver for the browser test (installed with apt-get when missing), and the
+## Python tools of the operations tests in target/venv (from PyPI; scripts/python-requirements.txt).
 test-deps:
 	@scripts/test-deps.sh
 

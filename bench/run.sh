@@ -2,6 +2,9 @@
 # `make bench`: load-tests the release server in local mode with wrk and prints one markdown
 # table, the performance budgets (docs/performance.md) with PASS/MISS, and the machine it ran on.
 #
+# Then the cost of metrics: public and admin with METRICS on and off, side by side (BENCH_ROUNDS
+# rounds, default 3, of BENCH_METRICS_SECONDS per run, default 5), with the on/off ratio.
+#
 # Settings (environment): BENCH_SECONDS (default 10) per wrk run, BENCH_TOKENS (default 20000)
 # distinct tokens for the protected route, BENCH_CONNECTIONS (default 32), BENCH_PROFILE (default
 # release; another Cargo profile, to compare build settings). TOKEN_CACHE_SIZE reaches the server
@@ -31,54 +34,66 @@ cargo build --profile "$profile" --locked --bin hello-api
 calc() { awk "BEGIN { print $1 }"; }
 
 work=$(mktemp -d)
-server_pid=
+server_pids=()
 cleanup() {
-    if [[ -n $server_pid ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    for pid in "${server_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-# Local mode on free ports, without the demo, whatever the caller's environment configures. It
-# runs in the temporary folder so that no .env is read and the issuer's key is a fresh one,
-# removed at exit.
-(
-    cd "$work"
-    exec env -u AUTH0_DOMAIN -u ISSUER_BASE_URL -u AZURE_TENANT_ID -u AZURE_B2C_TENANT_NAME \
-        -u AUTH0_AUDIENCE -u AUDIENCE -u TOKEN_ALGORITHMS -u PERMISSIONS_CLAIM \
-        -u LOCAL_ADMIN_SECRET -u LOCAL_ISSUER_KEY_FILE \
-        HOST=127.0.0.1 PORT=0 LOCAL_ISSUER_PORT=0 SERVE_DEMO=false RUST_LOG="$log_filter" \
-        "$repo/target/$profile/hello-api"
-) >"$work/server.log" 2>&1 &
-server_pid=$!
-
 fail() {
     echo "bench: $*" >&2
-    echo "--- server log ---" >&2
-    cat "$work/server.log" >&2
+    for log in "$work"/*/server.log; do
+        echo "--- $log ---" >&2
+        cat "$log" >&2
+    done
     exit 1
 }
 
-# Ready when it names both URLs and the key set is loaded.
-api= issuer=
-for _ in $(seq 300); do
-    kill -0 "$server_pid" 2>/dev/null || fail "the server exited"
-    api=$(sed -nE 's/.*hello-api listening on (http:[^ ]+).*/\1/p' "$work/server.log" | head -1)
-    issuer=$(sed -nE 's/.*embedded issuer at (http:[^ ]+\/) .*/\1/p' "$work/server.log" | head -1)
-    if [[ -n $api && -n $issuer ]] && grep -q "key set loaded" "$work/server.log"; then
-        break
-    fi
-    sleep 0.1
-done
-[[ -n $api && -n $issuer ]] && grep -q "key set loaded" "$work/server.log" || fail "not ready after 30 s"
-curl -sf "$api/api/messages/public" >/dev/null || fail "the public route does not answer"
-
 form="grant_type=client_credentials&client_id=demo-admin&client_secret=demo-admin-secret"
 token_of() { sed -nE 's/.*"access_token":"([^"]+)".*/\1/p'; }
-admin_token=$(curl -sf -d "$form" "${issuer}oauth/token" | token_of)
-[[ -n $admin_token ]] || fail "no token from ${issuer}oauth/token"
+
+# start_server NAME [VARIABLE=value...]: local mode on free ports, without the demo, whatever the
+# caller's environment configures, plus the given variables. It runs in its own temporary folder
+# so that no .env is read and the issuer's key is a fresh one, removed at exit. Once its key set
+# is loaded, sets server_pid, api, issuer and admin_token.
+start_server() {
+    local name=$1
+    shift
+    mkdir -p "$work/$name"
+    (
+        cd "$work/$name"
+        exec env -u AUTH0_DOMAIN -u ISSUER_BASE_URL -u AZURE_TENANT_ID -u AZURE_B2C_TENANT_NAME \
+            -u AUTH0_AUDIENCE -u AUDIENCE -u TOKEN_ALGORITHMS -u PERMISSIONS_CLAIM \
+            -u LOCAL_ADMIN_SECRET -u LOCAL_ISSUER_KEY_FILE -u METRICS \
+            HOST=127.0.0.1 PORT=0 LOCAL_ISSUER_PORT=0 SERVE_DEMO=false RUST_LOG="$log_filter" "$@" \
+            "$repo/target/$profile/hello-api"
+    ) >"$work/$name/server.log" 2>&1 &
+    server_pid=$!
+    server_pids+=("$server_pid")
+
+    # Ready when it names both URLs and the key set is loaded.
+    local log="$work/$name/server.log"
+    api= issuer=
+    for _ in $(seq 300); do
+        kill -0 "$server_pid" 2>/dev/null || fail "the $name server exited"
+        api=$(sed -nE 's/.*hello-api listening on (http:[^ ]+).*/\1/p' "$log" | head -1)
+        issuer=$(sed -nE 's/.*embedded issuer at (http:[^ ]+\/) .*/\1/p' "$log" | head -1)
+        if [[ -n $api && -n $issuer ]] && grep -q "key set loaded" "$log"; then
+            break
+        fi
+        sleep 0.1
+    done
+    [[ -n $api && -n $issuer ]] && grep -q "key set loaded" "$log" || fail "the $name server is not ready after 30 s"
+    curl -sf "$api/api/messages/public" >/dev/null || fail "the public route of the $name server does not answer"
+    admin_token=$(curl -sf -d "$form" "${issuer}oauth/token" | token_of)
+    [[ -n $admin_token ]] || fail "no token from ${issuer}oauth/token"
+}
+
+start_server main
 
 # Distinct tokens from the token endpoint itself (each one has its own jti): one curl process on
 # one kept-alive connection. (In parallel, curl may interleave the bodies it writes.)
@@ -104,7 +119,7 @@ admin=$(run_wrk bench/report.lua /api/messages/admin -H "Authorization: Bearer $
 protected=$(BENCH_TOKEN_FILE="$work/tokens" run_wrk bench/distinct_tokens.lua /api/messages/protected)
 
 rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status")
-fetches=$(grep -cE "key set loaded from|key set fetch from" "$work/server.log" || true)
+fetches=$(grep -cE "key set loaded from|key set fetch from" "$work/main/server.log" || true)
 
 # OpenSSL's single-core RSA-2048 verifications per second: the floor for distinct tokens. The
 # column is found by its header, since OpenSSL 3.2+ adds encrypt/decrypt columns.
@@ -154,6 +169,54 @@ echo "- key-set fetches = $fetches (budget == 1): $(verdict "$((fetches == 1))")
 echo "- RSS = $rss_mb MB (budget <= 64 MB): $(verdict "$(ge 65536 "$rss_kb")")"
 echo "- non-2xx = $non2xx (budget == 0): $(verdict "$((non2xx == 0))")"
 echo
+# The cost of metrics (docs/operations.md, "Metrics"): public and admin on the server above
+# (METRICS on, the default) and on a second one with METRICS=off, side by side: BENCH_ROUNDS
+# rounds (default 3) of BENCH_METRICS_SECONDS (default 5) per run, the order swapped every
+# round so that the machine's noise falls on both; the medians are compared.
+on_api=$api on_token=$admin_token
+curl -sf "$on_api/metrics" | grep -q '^hello_api_http_requests_total' || fail "METRICS on: /metrics has no request counter"
+start_server metrics-off METRICS=off
+off_api=$api off_token=$admin_token
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$off_api/metrics") == 404 ]] || fail "METRICS=off: /metrics is not a 404"
+rounds=${BENCH_ROUNDS:-3}
+seconds=${BENCH_METRICS_SECONDS:-5}
+public_on=() public_off=() admin_on=() admin_off=()
+measure() { # measure on|off: one public and one admin run against that server
+    local which=$1 token
+    if [[ $which == on ]]; then api=$on_api token=$on_token; else api=$off_api token=$off_token; fi
+    local -n public_runs="public_$which" admin_runs="admin_$which"
+    public_runs+=("$(field rps "$(run_wrk bench/report.lua /api/messages/public)")")
+    admin_runs+=("$(field rps "$(run_wrk bench/report.lua /api/messages/admin -H "Authorization: Bearer $token")")")
+}
+echo
+echo "Running METRICS on and off side by side: $rounds rounds, $seconds s per run..."
+for round in $(seq "$rounds"); do
+    if ((round % 2)); then measure on; measure off; else measure off; measure on; fi
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+runs() { local IFS=' '; printf '%.0f ' "$@"; }
+
+echo
+echo "## The cost of metrics ($rounds rounds of $seconds s per run, 1 thread, $connections connections)"
+echo
+echo "| route | METRICS on, median req/s | METRICS off, median req/s | on / off | runs on | runs off |"
+echo "|---|---:|---:|---:|---|---|"
+for route in public admin; do
+    declare -n on="${route}_on" off="${route}_off"
+    printf '| %s | %.0f | %.0f | %.3f | %s| %s|\n' "$route" "$(median "${on[@]}")" "$(median "${off[@]}")" \
+        "$(calc "$(median "${on[@]}") / $(median "${off[@]}")")" "$(runs "${on[@]}")" "$(runs "${off[@]}")"
+    unset -n on off
+done
+echo
+for route in public admin; do
+    declare -n on="${route}_on" off="${route}_off"
+    printf -- '- %s with metrics / without = %.3f (budget >= 0.97): %s\n' "$route" \
+        "$(calc "$(median "${on[@]}") / $(median "${off[@]}")")" \
+        "$(verdict "$(ge "$(median "${on[@]}")" "0.97 * $(median "${off[@]}")")")"
+    unset -n on off
+done
+echo
+
 echo "Machine: $(nproc) CPU(s), $(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -1)," \
     "$(awk '/^MemTotal:/ {printf "%.1f GB RAM", $2 / 1048576}' /proc/meminfo), kernel $(uname -r)," \
     "load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"

@@ -2,19 +2,24 @@
 # Installs what the tests need beyond Rust: Debian's Chromium and ChromeDriver for the browser
 # tests, curl for the test of the printed curl line, node and npm; then fetches into
 # target/test-deps/ (git-ignored) the official, unmodified Auth0 SPA SDK (@auth0/auth0-spa-js@2)
-# for tests/api/spa_sdk.rs and panva's oidc-provider for tests/api/interop.rs. Does nothing for
-# what is already there.
+# for tests/api/spa_sdk.rs and panva's oidc-provider for tests/api/interop.rs, and the Python
+# tools of the operations tests (scripts/python-requirements.txt, from PyPI into target/venv).
+# Does nothing for what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! (command -v chromedriver && command -v chromium && command -v curl && command -v node && command -v npm) >/dev/null; then
+apt_install() {
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    echo "the tests need Debian's chromium, chromium-driver, curl, nodejs and npm: apt-get install chromium chromium-driver curl nodejs npm" >&2
+    echo "the tests need Debian's $*: apt-get install $*" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium chromium-driver curl nodejs npm >/dev/null
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if ! (command -v chromedriver && command -v chromium && command -v curl && command -v node && command -v npm) >/dev/null; then
+  apt_install chromium chromium-driver curl nodejs npm
 fi
 
 # `npm pack` fetches the published tarball alone (an `npm install` of the newest version fails on
@@ -36,4 +41,17 @@ if [ ! -f target/test-deps/node_modules/oidc-provider/package.json ]; then
   mkdir -p target/test-deps
   [ -f target/test-deps/package.json ] || echo '{"private":true}' > target/test-deps/package.json
   npm install --prefix target/test-deps --no-audit --no-fund --loglevel=error "oidc-provider@9"
+fi
+
+# The venv is rebuilt when the pinned list changes.
+venv=target/venv
+requirements=scripts/python-requirements.txt
+if ! cmp -s "$requirements" "$venv/requirements.txt"; then
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    apt_install python3 python3-venv
+  fi
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/requirements.txt"
 fi

@@ -34,6 +34,7 @@ pub mod host_check;
 pub mod http;
 pub mod local_issuer;
 pub mod logging;
+pub mod metrics;
 pub mod middleware;
 pub mod routes;
 pub mod startup;

@@ -2,8 +2,10 @@
 //! mode, builds the shared key set and validator once, and serves.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
+use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::middleware::Condition;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use url::Url;
 
@@ -11,7 +13,10 @@ use crate::auth::{IssuerCheck, KeySet, KeySource, RefreshPolicy, TokenPolicy, Va
 use crate::config::{Settings, defaults};
 use crate::demo::{DemoClientConfig, DemoConfig};
 use crate::local_issuer::{self, IssuerState, KeyFileError, SigningKey};
+use crate::metrics::Metrics;
 use crate::routes;
+use crate::routes::health::Readiness;
+use crate::routes::openapi::{self, TokenEndpoint};
 use crate::urls::{is_loopback, metadata_url};
 
 /// A start-up failure other than configuration, printed as one line.
@@ -44,6 +49,7 @@ pub struct Application {
     api: Server,
     local_issuer: Option<(String, Server)>,
     demo: Option<(String, Server)>,
+    readiness: Readiness,
     curl_hint: Option<String>,
 }
 
@@ -102,7 +108,12 @@ impl Application {
         };
         let key_set = KeySet::new(source, KeySet::http_client(loopback)?, settings.algorithms.clone(), policy);
         key_set.start();
-        let validator = web::Data::new(Validator::new(
+        let metrics = settings.metrics.then(|| Arc::new(Metrics::new()));
+        if let Some(metrics) = &metrics {
+            key_set.report_to(Arc::clone(metrics));
+        }
+        let readiness = Readiness::new(Arc::clone(&key_set), settings.drain);
+        let validator = Validator::new(
             key_set,
             TokenPolicy {
                 audiences: settings.audiences.clone(),
@@ -112,9 +123,19 @@ impl Application {
                 allowed_tenants: settings.allowed_tenants.clone(),
             },
             settings.token_cache_size,
-        ));
+        );
+        let validator = web::Data::new(match &metrics {
+            Some(metrics) => validator.with_metrics(Arc::clone(metrics)),
+            None => validator,
+        });
+        let token_endpoint = match &local_issuer {
+            Some((url, _)) => TokenEndpoint::Local(url),
+            None => TokenEndpoint::Configured(&settings.authority),
+        };
+        let operations =
+            Operations { readiness: readiness.clone(), metrics, openapi: openapi::document(token_endpoint) };
         let local_mode = local_issuer.is_some();
-        let api = api_server(api_listener, validator, &client_origin, local_mode)?;
+        let api = api_server(api_listener, validator, operations, &client_origin, local_mode)?;
 
         let issuer_url = local_issuer.as_ref().map(|(url, _)| url.clone());
         let curl_hint = issuer_url.as_ref().map(|issuer| curl_hint(&api_url, issuer, &settings));
@@ -124,7 +145,7 @@ impl Application {
             let config = demo_config(&settings, &api_url, issuer_url.as_deref());
             Some((client_origin, crate::demo::server(demo_listeners, config, local_mode)?))
         };
-        Ok(Self { api_url, api, local_issuer, demo, curl_hint })
+        Ok(Self { api_url, api, local_issuer, demo, readiness, curl_hint })
     }
 
     /// The API's base URL, e.g. `http://127.0.0.1:6060`.
@@ -162,7 +183,7 @@ impl Application {
     pub fn stopper(&self) -> Stopper {
         let mut handles = vec![self.api.handle()];
         handles.extend(self.local_issuer.iter().chain(&self.demo).map(|(_, server)| server.handle()));
-        Stopper { handles }
+        Stopper { handles, readiness: self.readiness.clone() }
     }
 
     /// Serves until every server stops (see [`Application::stopper`]).
@@ -182,11 +203,14 @@ impl Application {
 #[derive(Clone)]
 pub struct Stopper {
     handles: Vec<actix_web::dev::ServerHandle>,
+    readiness: Readiness,
 }
 
 impl Stopper {
-    /// Stops accepting connections, lets in-flight requests finish (up to 30 s), then stops.
+    /// Turns `/health/ready` to 503 and waits `DRAIN_SECONDS`, then stops accepting connections,
+    /// lets in-flight requests finish (up to 30 s), and stops.
     pub async fn stop(&self) {
+        self.readiness.drain().await;
         // The API first: the issuer and the demo stay up while its last requests finish.
         for handle in &self.handles {
             handle.stop(true).await;
@@ -295,25 +319,40 @@ pub mod limits {
     pub const MAX_CONNECTIONS_PER_WORKER: usize = 10_000;
 }
 
-/// The API server: the three routes, CORS for the one allowed origin, JSON 404s, and the
+/// What the API serves beside the messages (docs/operations.md).
+struct Operations {
+    readiness: Readiness,
+    /// `None` with `METRICS=off`.
+    metrics: Option<Arc<Metrics>>,
+    /// The OpenAPI document, serialized.
+    openapi: String,
+}
+
+/// The API server: the three routes, the operation routes, CORS for the one allowed origin, JSON 404s, and the
 /// security headers and access log of [`crate::middleware::finish`] around everything.
 fn api_server(
     listener: TcpListener,
     validator: web::Data<Validator>,
+    operations: Operations,
     client_origin: &str,
     local_mode: bool,
 ) -> std::io::Result<Server> {
     let origin = client_origin.to_owned();
+    let readiness = web::Data::new(operations.readiness);
+    let metrics = operations.metrics.map(web::Data::from);
+    let openapi = operations.openapi;
     let server = HttpServer::new(move || {
-        App::new()
-            .app_data(validator.clone())
-            .wrap(crate::middleware::cors(&origin, &["GET"]))
-            .wrap(actix_web::middleware::Condition::new(
-                local_mode,
-                actix_web::middleware::from_fn(crate::host_check::loopback_only),
-            ))
+        let mut app = App::new().app_data(validator.clone()).app_data(readiness.clone());
+        if let Some(metrics) = &metrics {
+            app = app.app_data(metrics.clone()).service(routes::get_only("/metrics", crate::metrics::serve));
+        }
+        app.wrap(crate::middleware::cors(&origin, &["GET"]))
+            .wrap(Condition::new(local_mode, actix_web::middleware::from_fn(crate::host_check::loopback_only)))
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
+            .wrap(Condition::new(metrics.is_some(), actix_web::middleware::from_fn(crate::metrics::record)))
             .configure(routes::messages::configure)
+            .configure(routes::health::configure)
+            .configure(openapi::configure(openapi.clone()))
             .default_service(web::to(HttpResponse::NotFound))
     })
     .client_request_timeout(limits::REQUEST_HEAD_TIMEOUT)

@@ -100,6 +100,7 @@ function clientFor(config, clientId) {
 }
 
 function applyConfig(config) {
+  $('[data-openapi-link]')?.setAttribute('href', `${config.apiServerUrl}/openapi.json`);
   const parts = [['API', config.apiServerUrl], ['Issuer', config.issuerUrl || '(none)']];
   els.info.replaceChildren(...parts.flatMap(([label, value], i) =>
     [i ? ' · ' : '', `${label} `, el('code', '', value)]));

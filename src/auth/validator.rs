@@ -46,6 +46,7 @@ pub struct Validator {
     keys: Arc<KeySet>,
     policy: TokenPolicy,
     verified: Option<quick_cache::sync::Cache<[u8; 32], Arc<Verified>>>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// A compact JWS split and its header checked: what can be known before any key is looked up.
@@ -116,11 +117,25 @@ impl Validator {
     /// tokens (0: none).
     pub fn new(keys: Arc<KeySet>, policy: TokenPolicy, cache_size: usize) -> Self {
         let verified = (cache_size > 0).then(|| quick_cache::sync::Cache::new(cache_size));
-        Self { keys, policy, verified }
+        Self { keys, policy, verified, metrics: None }
+    }
+
+    /// Counts every check and cache hit in `metrics` (docs/operations.md, "Metrics").
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Verifies `token` and returns its claims, or says why it is not valid.
     pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
+        let result = self.check(token).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.token_checked(&result);
+        }
+        result
+    }
+
+    async fn check(&self, token: &str) -> Result<Claims, AuthError> {
         if token.len() > MAX_TOKEN_BYTES {
             // Refused before hashing or parsing anything.
             return Err(InvalidToken::TooLarge.into());
@@ -132,6 +147,9 @@ impl Validator {
         hash.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
         if let Some(hit) = cache.get(&hash) {
             if unix_now() < hit.claims.expires_at() && self.keys.still_holds(&hit.key) {
+                if let Some(metrics) = &self.metrics {
+                    metrics.token_cache_hit();
+                }
                 return Ok(hit.claims.clone());
             }
             cache.remove(&hash);

@@ -6,7 +6,7 @@ use url::Url;
 
 use super::ClientSettings;
 use crate::config::{Authority, ConfigError, defaults, is_multi_tenant, list, port_var};
-use crate::urls::{join, metadata_url};
+use crate::urls::metadata_url;
 
 /// Where the token endpoint is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +59,8 @@ impl TokenRequest {
         };
 
         let extra = extra_fields(settings, &authority)?;
+        let known_endpoint =
+            || Endpoint::At(authority.token_endpoint().expect("this authority names its token endpoint"));
         let (endpoint, resource) = match &authority {
             Authority::Local => {
                 let port = port_var(
@@ -77,32 +79,30 @@ impl TokenRequest {
                 let endpoint = Url::parse(&format!("http://127.0.0.1:{port}/oauth/token")).expect("a valid URL");
                 return Ok(Self { endpoint: Endpoint::At(endpoint), client_id, client_secret, resource: None, extra });
             }
-            Authority::Auth0 { base } => {
+            Authority::Auth0 { .. } => {
                 let audience = audience.ok_or_else(|| {
                     ConfigError::new(
                         "AUTH0_AUDIENCE",
                         "is required to ask Auth0 for a token (the API identifier, e.g. https://hello-world.example.com)",
                     )
                 })?;
-                (Endpoint::At(join(base, "oauth/token")), Some(("audience", audience)))
+                (known_endpoint(), Some(("audience", audience)))
             }
             Authority::OpenId { base } => {
                 (Endpoint::FromMetadata(metadata_url(base)), audience.map(|a| ("audience", a)))
             }
-            Authority::Entra { host, tenant, app } => {
+            Authority::Entra { tenant, app, .. } => {
                 if is_multi_tenant(tenant) {
                     return Err(ConfigError::new(
                         "AZURE_TENANT_ID",
                         format!("the client-credentials grant needs the caller's own tenant id, not {tenant}"),
                     ));
                 }
-                let endpoint = join(host, &format!("{tenant}/oauth2/v2.0/token"));
-                (Endpoint::At(endpoint), Some(("scope", format!("api://{app}/.default"))))
+                (known_endpoint(), Some(("scope", format!("api://{app}/.default"))))
             }
-            Authority::B2c { host, name, policy, app } => {
-                let endpoint = join(host, &format!("{name}.onmicrosoft.com/{policy}/oauth2/v2.0/token"));
+            Authority::B2c { name, app, .. } => {
                 let scope = format!("https://{name}.onmicrosoft.com/{app}/.default");
-                (Endpoint::At(endpoint), Some(("scope", scope)))
+                (known_endpoint(), Some(("scope", scope)))
             }
         };
         let client_id = client_id.ok_or_else(|| required("CLIENT_ID", &authority))?;

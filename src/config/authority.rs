@@ -145,6 +145,19 @@ impl AuthorityVars {
 }
 
 impl Authority {
+    /// The client-credentials token endpoint these variables name; `None` for local mode (its
+    /// port is known only once bound) and for `ISSUER_BASE_URL` (its metadata names it).
+    pub fn token_endpoint(&self) -> Option<Url> {
+        match self {
+            Self::Local | Self::OpenId { .. } => None,
+            Self::Auth0 { base } => Some(join(base, "oauth/token")),
+            Self::Entra { host, tenant, .. } => Some(join(host, &format!("{tenant}/oauth2/v2.0/token"))),
+            Self::B2c { host, name, policy, .. } => {
+                Some(join(host, &format!("{name}.onmicrosoft.com/{policy}/oauth2/v2.0/token")))
+            }
+        }
+    }
+
     /// The variable that chose this authority, e.g. `AUTH0_DOMAIN` (`None` for local mode).
     pub fn variable(&self) -> Option<&'static str> {
         match self {

@@ -92,6 +92,11 @@ pub struct Settings {
     /// Whether the browser demo is served at `client_origin` (`SERVE_DEMO`; default: on in local
     /// mode when the origin is a loopback `http` URL, off otherwise).
     pub serve_demo: bool,
+    /// Time between the start of a graceful stop (readiness turns 503) and closing the listeners
+    /// (`DRAIN_SECONDS`, default 0).
+    pub drain: Duration,
+    /// Whether `GET /metrics` is served and requests are counted (`METRICS`, default on).
+    pub metrics: bool,
     /// The local issuer's settings (used only when `authority` is [`Authority::Local`]).
     pub local: LocalIssuerSettings,
     /// `RUST_LOG`, default `info`.
@@ -169,6 +174,8 @@ impl ServerVars {
             jwks_retry: seconds("JWKS_RETRY_SECONDS", self.jwks_retry_seconds.as_deref(), 3, 1)?,
             token_cache_size: count("TOKEN_CACHE_SIZE", self.token_cache_size.as_deref(), 10_000)?,
             serve_demo,
+            drain: seconds("DRAIN_SECONDS", self.drain_seconds.as_deref(), 0, 0)?,
+            metrics: self.metrics.as_deref().map_or(Ok(true), |value| boolean("METRICS", value))?,
             local,
             log_filter: self.rust_log.unwrap_or_else(|| "info".into()),
         })

@@ -57,6 +57,13 @@ pub(super) struct ServerVars {
     /// [default: true in local mode at a loopback http origin, else false]
     #[arg(long, env, value_name = "BOOL")]
     pub serve_demo: Option<String>,
+    /// Seconds between the start of a graceful stop (/health/ready turns 503) and closing the
+    /// listeners, so that load balancers stop sending requests first [default: 0]
+    #[arg(long, env, value_name = "SECONDS")]
+    pub drain_seconds: Option<String>,
+    /// Serve Prometheus metrics at /metrics (on or off) [default: on]
+    #[arg(long, env, value_name = "BOOL")]
+    pub metrics: Option<String>,
     /// Local mode: the local issuer's port on 127.0.0.1; 0 picks a free port [default: 6061]
     #[arg(long, env, value_name = "PORT")]
     pub local_issuer_port: Option<String>,

@@ -1,6 +1,8 @@
 //! HTTP routes, one file per resource, and the resource builder they share.
 
+pub mod health;
 pub mod messages;
+pub mod openapi;
 
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};

@@ -18,6 +18,7 @@ mod limits;
 mod local_issuer;
 mod logging;
 mod messages;
+mod operations;
 mod process;
 mod properties;
 mod sign_in;

@@ -48,6 +48,8 @@ pub struct KeySet {
     fetching: Arc<Mutex<()>>,
     /// Fetches run on the runtime that built the key set, whichever worker asked for them.
     runtime: tokio::runtime::Handle,
+    /// Where fetches are counted, when metrics are on.
+    metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
 }
 
 impl KeySet {
@@ -68,6 +70,7 @@ impl KeySet {
             state: RwLock::new(State::default()),
             fetching: Arc::new(Mutex::new(())),
             runtime: tokio::runtime::Handle::current(),
+            metrics: std::sync::OnceLock::new(),
         })
     }
 
@@ -95,6 +98,17 @@ impl KeySet {
     /// Whether a key set has been loaded.
     pub fn is_loaded(&self) -> bool {
         self.read().loaded.is_some()
+    }
+
+    /// How many keys are in use; `None` until a key set has been loaded. After a failed refresh
+    /// the last good keys stay in use and are counted.
+    pub fn key_count(&self) -> Option<usize> {
+        self.read().loaded.as_ref().map(|loaded| loaded.keys.len())
+    }
+
+    /// Counts every fetch from now on in `metrics` (docs/operations.md, "Metrics").
+    pub fn report_to(&self, metrics: Arc<crate::metrics::Metrics>) {
+        let _ = self.metrics.set(metrics);
     }
 
     /// Whether `key` is still in the key set, unchanged: a remembered verification must not
@@ -205,6 +219,7 @@ impl KeySet {
         let discovered = self.read().discovered.clone();
         let result = self.download(discovered).await;
 
+        let ok = result.is_ok();
         let mut state = self.write();
         state.attempts += 1;
         match result {
@@ -228,6 +243,9 @@ impl KeySet {
                 state.discovered = None;
                 state.last_failure = Some(Instant::now());
             }
+        }
+        if let Some(metrics) = self.metrics.get() {
+            metrics.key_set_fetched(ok, state.loaded.as_ref().map_or(0, |loaded| loaded.keys.len()));
         }
     }
 

@@ -1,0 +1,147 @@
+//! Probes for load balancers and Kubernetes (docs/operations.md, "Health"): liveness, and
+//! readiness tied to the key set and to a graceful stop.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::KeySet;
+
+/// `Retry-After` of a 503 from `/health/ready`, in seconds.
+pub const NOT_READY_RETRY_AFTER_SECONDS: u64 = 5;
+
+/// Whether the API should get traffic: a key set is loaded and no graceful stop has begun.
+#[derive(Clone)]
+pub struct Readiness {
+    key_set: Arc<KeySet>,
+    stopping: Arc<AtomicBool>,
+    drain: Duration,
+}
+
+impl Readiness {
+    /// Readiness of an API that trusts `key_set`; not stopping. A stop waits `drain`
+    /// (`DRAIN_SECONDS`) after turning readiness off.
+    pub fn new(key_set: Arc<KeySet>, drain: Duration) -> Self {
+        Self { key_set, stopping: Arc::new(AtomicBool::new(false)), drain }
+    }
+
+    /// The first step of a graceful stop: from now on `/health/ready` answers 503, while every
+    /// request is still served for `drain`, long enough for load balancers to notice.
+    pub async fn drain(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        if !self.drain.is_zero() {
+            log::info!("not ready: draining for {} s before closing the listeners", self.drain.as_secs());
+            tokio::time::sleep(self.drain).await;
+        }
+    }
+}
+
+/// `{"status":"live"}`.
+#[derive(Serialize, ToSchema)]
+pub struct Live {
+    status: LiveStatus,
+}
+
+/// The one status of [`Live`].
+#[derive(Serialize, ToSchema)]
+pub enum LiveStatus {
+    /// `live`
+    #[serde(rename = "live")]
+    Live,
+}
+
+/// `{"status":"ready","keys":N}`.
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    status: ReadyStatus,
+    /// Usable keys in the key set in use.
+    #[schema(minimum = 0)]
+    keys: u64,
+}
+
+/// The one status of [`Ready`].
+#[derive(Serialize, ToSchema)]
+pub enum ReadyStatus {
+    /// `ready`
+    #[serde(rename = "ready")]
+    Ready,
+}
+
+/// `{"status":"not ready","reason":"…"}`.
+#[derive(Serialize, ToSchema)]
+pub struct NotReady {
+    status: NotReadyStatus,
+    reason: NotReadyReason,
+}
+
+/// The one status of [`NotReady`].
+#[derive(Serialize, ToSchema)]
+pub enum NotReadyStatus {
+    /// `not ready`
+    #[serde(rename = "not ready")]
+    NotReady,
+}
+
+/// Why the API is not ready.
+#[derive(Serialize, ToSchema)]
+pub enum NotReadyReason {
+    /// No key set was ever loaded: no token could be checked.
+    #[serde(rename = "no key set loaded yet")]
+    NoKeySet,
+    /// A graceful stop has begun: the load balancer should send traffic elsewhere.
+    #[serde(rename = "stopping")]
+    Stopping,
+}
+
+/// `GET /health/live`: 200 while the process serves requests.
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    tag = "health",
+    responses(
+        (status = 200, description = "The process serves requests.", body = Live),
+        (status = 405, description = "Another method than GET (with `Allow: GET`).", body = crate::routes::openapi::MethodNotAllowed),
+        (status = 500, description = "Anything unexpected.", body = crate::routes::openapi::InternalError),
+    )
+)]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Live { status: LiveStatus::Live })
+}
+
+/// `GET /health/ready`: 200 once a key set is loaded (also while the last good keys are kept
+/// during an issuer outage); 503 before that, and from the start of a graceful stop.
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "health",
+    responses(
+        (status = 200, description = "A key set is loaded: tokens can be checked.", body = Ready),
+        (status = 503, description = "No key set was ever loaded, or a graceful stop has begun.", body = NotReady,
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again."))),
+        (status = 405, description = "Another method than GET (with `Allow: GET`).", body = crate::routes::openapi::MethodNotAllowed),
+        (status = 500, description = "Anything unexpected.", body = crate::routes::openapi::InternalError),
+    )
+)]
+pub async fn ready(readiness: web::Data<Readiness>) -> HttpResponse {
+    let reason = if readiness.stopping.load(Ordering::SeqCst) {
+        NotReadyReason::Stopping
+    } else {
+        match readiness.key_set.key_count() {
+            Some(keys) => return HttpResponse::Ok().json(Ready { status: ReadyStatus::Ready, keys: keys as u64 }),
+            None => NotReadyReason::NoKeySet,
+        }
+    };
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, NOT_READY_RETRY_AFTER_SECONDS))
+        .json(NotReady { status: NotReadyStatus::NotReady, reason })
+}
+
+/// Registers `/health/live` and `/health/ready` (GET only).
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(super::get_only("/health/live", live)).service(super::get_only("/health/ready", ready));
+}
