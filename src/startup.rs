@@ -70,6 +70,16 @@ impl Application {
     /// Binds every listener (port 0 picks a free one), starts the key-set fetch in the
     /// background, and builds the servers. Must be called within the runtime that will run them.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with_routes(settings, |_| {}).await
+    }
+
+    /// Like [`Application::build`], with `routes` registered on the API beside the messages,
+    /// inside the same middleware (security headers, CORS, JSON errors). The workshop's exercises
+    /// add their routes this way (workshop/README.md).
+    pub async fn build_with_routes(
+        settings: Settings,
+        routes: fn(&mut web::ServiceConfig),
+    ) -> Result<Self, StartupError> {
         let api_listener = bind("PORT", &settings.host, settings.port)?;
         let port = api_listener.local_addr()?.port();
         let api_url = browser_url(&settings.host, port);
@@ -119,7 +129,7 @@ impl Application {
             },
             settings.token_cache_size,
         ));
-        let api = api_server(api_listener, validator, &client_origin)?;
+        let api = api_server(api_listener, validator, &client_origin, routes)?;
 
         let issuer_url = local_issuer.as_ref().map(|(url, _)| url.clone());
         let curl_hint = issuer_url.as_ref().map(|issuer| curl_hint(&api_url, issuer, &settings));
@@ -306,7 +316,12 @@ pub mod limits {
 
 /// The API server: the three routes, CORS for the one allowed origin, JSON 404s, and the
 /// security headers and access log of [`crate::middleware::finish`] around everything.
-fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_origin: &str) -> std::io::Result<Server> {
+fn api_server(
+    listener: TcpListener,
+    validator: web::Data<Validator>,
+    client_origin: &str,
+    extra_routes: fn(&mut web::ServiceConfig),
+) -> std::io::Result<Server> {
     let origin = client_origin.to_owned();
     let server = HttpServer::new(move || {
         let cors = Cors::default()
@@ -322,6 +337,7 @@ fn api_server(listener: TcpListener, validator: web::Data<Validator>, client_ori
             .wrap(cors)
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .configure(routes::messages::configure)
+            .configure(extra_routes)
             .default_service(web::to(HttpResponse::NotFound))
     })
     .client_request_timeout(limits::REQUEST_HEAD_TIMEOUT)
