@@ -37,7 +37,7 @@ fuzz:
 	done
 
 ## Mixed load on the release server for SOAK_SECONDS (default 60) while its issuer goes down and
-## comes back; fails on any 5xx (but SPEC's 503 for an unknown kid while the issuer is down), any
+## comes back; fails on any 5xx (but the contract's 503 for an unknown kid while the issuer is down), any
 ## refused valid token, or RSS growth above 25 %.
 soak:
 	cargo build --locked --release --bin hello-api --example soak

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: load-tests the release server in local mode with wrk and prints one markdown
-# table, the budgets of issue 5 with PASS/MISS, and the machine it ran on.
+# table, the performance budgets (docs/performance.md) with PASS/MISS, and the machine it ran on.
 #
 # Settings (environment): BENCH_SECONDS (default 10) per wrk run, BENCH_TOKENS (default 20000)
 # distinct tokens for the protected route, BENCH_CONNECTIONS (default 32), BENCH_PROFILE (default

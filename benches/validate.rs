@@ -19,10 +19,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hello_api::auth::{KeySet, KeySource, RefreshPolicy, SigningAlgorithm, TokenPolicy, Validator};
-use hello_api::issuer::{SigningKey, generate_pem};
+use hello_api::local_issuer::{SigningKey, generate_pem};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+// The key-set server the integration tests use; the benches need only part of it.
+#[allow(dead_code)]
+#[path = "../tests/api/helpers/key_server.rs"]
+mod key_server;
+use key_server::FakeIssuer;
 use tokio::runtime::Runtime;
 
 const ISSUER: &str = "https://issuer.bench.example/";
@@ -49,31 +52,13 @@ fn claims(serial: usize) -> Value {
     })
 }
 
-/// Answers every connection on `listener` with `body` as JSON, then closes it.
-async fn serve_key_set(listener: TcpListener, body: String) {
-    let response = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    while let Ok((mut stream, _)) = listener.accept().await {
-        let response = response.clone();
-        tokio::spawn(async move {
-            let mut request = [0u8; 4096];
-            let _ = stream.read(&mut request).await;
-            let _ = stream.write_all(response.as_bytes()).await;
-        });
-    }
-}
-
 /// A loaded key set served from loopback, and the key that signs the tokens.
 fn key_set(runtime: &Runtime) -> (Arc<KeySet>, SigningKey) {
     let key = SigningKey::from_pem(&generate_pem().expect("an RSA key")).expect("a usable key");
-    let body = json!({ "keys": [key.public_jwk()] }).to_string();
     runtime.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-        let address = listener.local_addr().expect("a bound listener");
-        let jwks_uri = format!("http://{address}/jwks.json").parse().expect("a URL");
-        tokio::spawn(serve_key_set(listener, body));
+        // Kept alive for the whole bench run: the key set is fetched once and stays fresh.
+        let issuer = Box::leak(Box::new(FakeIssuer::start(vec![key.public_jwk().clone()]).await));
+        let jwks_uri = format!("{}/jwks.json", issuer.url).parse().expect("a URL");
         let source = KeySource::Fixed { issuer: ISSUER.to_owned(), jwks_uri };
         let policy = RefreshPolicy {
             fresh_for: Duration::from_secs(3600),

@@ -9,7 +9,7 @@
 //!   (default 60): valid tokens (a reused pool and freshly signed ones), expired ones, forged ones
 //!   (another key under the real `kid`), unknown `kid`s and garbage;
 //! - prints what happened and exits non-zero when a rule is broken: no 5xx (a 503 is allowed only
-//!   for an unknown `kid` while the issuer is down, as SPEC says), no valid token refused, and the
+//!   for an unknown `kid` while the issuer is down, as docs/contract.md, "Errors" says), no valid token refused, and the
 //!   server's RSS at the end no more than 25 % above its RSS after warm-up.
 
 use std::collections::BTreeMap;
@@ -24,9 +24,13 @@ use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+// The key-set server the integration tests use; the soak needs only part of it.
+#[allow(dead_code)]
+#[path = "../tests/api/helpers/key_server.rs"]
+mod key_server;
+use key_server::FakeIssuer;
 
 const AUDIENCE: &str = "https://soak.example.com";
 const KID: &str = "soak-key";
@@ -105,89 +109,6 @@ impl Rng {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The issuer: discovery and key set on 127.0.0.1, switchable off and on
-
-struct Issuer {
-    port: u16,
-    jwks: String,
-    fetches: AtomicU64,
-    accept: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Issuer {
-    async fn start(jwks: Value) -> Arc<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the issuer");
-        let port = listener.local_addr().expect("issuer address").port();
-        let issuer =
-            Arc::new(Self { port, jwks: jwks.to_string(), fetches: AtomicU64::new(0), accept: Mutex::new(None) });
-        issuer.listen(listener);
-        issuer
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn listen(self: &Arc<Self>, listener: TcpListener) {
-        let issuer = Arc::clone(self);
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(Arc::clone(&issuer).answer(stream));
-            }
-        });
-        *self.accept.lock().expect("issuer lock") = Some(task);
-    }
-
-    /// Closes the listener: connections are refused until [`Issuer::come_back`].
-    fn go_down(&self) {
-        if let Some(task) = self.accept.lock().expect("issuer lock").take() {
-            task.abort();
-        }
-    }
-
-    async fn come_back(self: &Arc<Self>) {
-        let address = format!("127.0.0.1:{}", self.port).parse().expect("issuer address");
-        loop {
-            let socket = TcpSocket::new_v4().expect("socket");
-            socket.set_reuseaddr(true).expect("SO_REUSEADDR");
-            if socket.bind(address).is_ok() {
-                self.listen(socket.listen(128).expect("listen"));
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn answer(self: Arc<Self>, mut stream: TcpStream) {
-        let mut request = Vec::new();
-        let mut buffer = [0u8; 1024];
-        while !request.windows(4).any(|window| window == b"\r\n\r\n") && request.len() < 16 * 1024 {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => return,
-                Ok(read) => request.extend_from_slice(&buffer[..read]),
-            }
-        }
-        let head = String::from_utf8_lossy(&request);
-        let path = head.split_whitespace().nth(1).unwrap_or("/");
-        let (status, body) = if path.ends_with("/.well-known/openid-configuration") {
-            let url = self.url();
-            ("200 OK", json!({ "issuer": format!("{url}/"), "jwks_uri": format!("{url}/jwks.json") }).to_string())
-        } else if path.ends_with("/jwks.json") {
-            self.fetches.fetch_add(1, Ordering::Relaxed);
-            ("200 OK", self.jwks.clone())
-        } else {
-            ("404 Not Found", r#"{"error":"not found"}"#.to_owned())
-        };
-        let response = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = stream.write_all(response.as_bytes()).await;
-        let _ = stream.shutdown().await;
     }
 }
 
@@ -360,10 +281,10 @@ async fn main() -> ExitCode {
     println!("soak: generating keys");
     let trusted = Signer::generate();
     let intruder = Signer::generate();
-    let jwks = json!({ "keys": [trusted.jwk(KID)] });
-    let issuer = Issuer::start(jwks).await;
-    let issuer_name = format!("{}/", issuer.url());
-    let (mut server, port) = spawn_server(&issuer.url()).await;
+    let keys = vec![trusted.jwk(KID)];
+    let issuer = FakeIssuer::start(keys).await;
+    let issuer_name = format!("{}/", issuer.url);
+    let (mut server, port) = spawn_server(&issuer.url).await;
     let pid = server.id().expect("server pid");
     let api = format!("http://127.0.0.1:{port}");
 
@@ -402,7 +323,7 @@ async fn main() -> ExitCode {
     }
     println!(
         "soak: server pid {pid} on {api}, issuer {}; {seconds} s, {workers} workers, warm-up {} s, issuer down from {} s to {} s",
-        issuer.url(),
+        issuer.url,
         warm_up.as_secs(),
         seconds / 3,
         2 * seconds / 3
@@ -475,11 +396,11 @@ async fn main() -> ExitCode {
     let rss_start = rss_start.unwrap_or(rss_max);
     let growth = (rss_end as f64 - rss_start as f64) / rss_start.max(1) as f64;
     println!(
-        "  5xx: {} (must be 0; not counted: {excused_503} of SPEC's 503 for an unknown kid while the issuer was down)",
+        "  5xx: {} (must be 0; not counted: {excused_503} of the contract's 503 for an unknown kid while the issuer was down)",
         server_errors - excused_503.min(server_errors)
     );
     println!("  valid tokens refused: {refused}");
-    println!("  key-set fetches: {}", issuer.fetches.load(Ordering::Relaxed));
+    println!("  key-set fetches: {}", issuer.jwks_fetches());
     println!(
         "  server RSS: {rss_start} KiB after warm-up, {rss_end} KiB at the end ({:+.1} %), max {rss_max} KiB",
         growth * 100.0

@@ -44,7 +44,7 @@ const STYLE_CSS: &str = include_str!("../static/style.css");
 
 /// The Content-Security-Policy of the demo's own responses: the page may load only its own
 /// files and connect only to itself, the API and the issuer.
-pub fn content_security_policy(config: &DemoConfig) -> String {
+fn content_security_policy(config: &DemoConfig) -> String {
     let mut connect = vec!["'self'".to_owned(), origin_of(&config.api_server_url)];
     if let Some(endpoint) = config.token_endpoint.as_deref().or(config.issuer_url.as_deref()) {
         connect.push(origin_of(endpoint));

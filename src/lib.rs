@@ -1,11 +1,37 @@
-//! hello-api: the Hello World API behind JWT access tokens.
+//! hello-api: the Hello World API behind JWT access tokens (docs/contract.md), and everything
+//! `hello-api` and `hello-client` are made of.
+//!
+//! # Module map
+//! - [`config`]: settings, read once at start-up from flags, the environment and `.env`
+//!   (`vars` declares them, `env` reads `.env`, `authority` decides which issuer, `parse` checks
+//!   values, `defaults` holds the documented defaults).
+//! - [`urls`]: the URL rules every issuer URL obeys (https, or http on loopback only).
+//! - [`startup`]: binds the listeners and builds the application: API, local issuer, demo.
+//! - [`routes`]: the message routes, and the resource builder that answers 405 for other methods.
+//! - [`middleware`]: what every response gets: security headers, JSON error bodies, CORS, access log.
+//! - [`auth`]: the authorization layer: [`auth::KeySet`] (the cached key set, `auth/jwks/`),
+//!   [`auth::Validator`] (token → claims), [`auth::Claims`], the extractors handlers take
+//!   ([`auth::Claims`], [`auth::RequirePermission`]) and [`auth::AuthError`], mapped once to a response.
+//! - [`local_issuer`]: the embedded development issuer of local mode.
+//! - [`demo`]: the browser demo's server (`static/`).
+//! - [`http`]: the one outbound HTTP client builder and size-limited body reader.
+//! - [`client`]: what `hello-client` needs: token requests, a token cache, the API call.
+//!
+//! # A request's path
+//! A request to `GET /api/messages/admin` meets [`middleware::finish`] (headers, JSON errors,
+//! log), then CORS, then the route in [`routes::messages`]. The handler's signature names
+//! [`auth::RequirePermission`], whose extractor reads the bearer token and asks the shared
+//! [`auth::Validator`]: header checks, then the key for its `kid` from the [`auth::KeySet`]
+//! (fetched and refreshed by the rules of docs/contract.md, "The key set"), the signature, then
+//! issuer, audience and time. A bad token is a 401, a missing permission a 403, both through
+//! [`auth::AuthError`]; otherwise the handler runs.
 
 pub mod auth;
 pub mod client;
 pub mod config;
 pub mod demo;
 pub mod http;
-pub mod issuer;
+pub mod local_issuer;
 pub mod middleware;
 pub mod routes;
 pub mod startup;

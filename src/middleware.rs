@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use actix_cors::Cors;
 use actix_web::HttpResponse;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -10,7 +11,7 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
-/// The headers SPEC "Headers on every response" lists, in order.
+/// The headers docs/contract.md, "Headers on every response" lists, in order.
 pub const SECURITY_HEADERS: [(&str, &str); 9] = [
     ("x-xss-protection", "0"),
     ("strict-transport-security", "max-age=31536000; includeSubDomains"),
@@ -22,6 +23,19 @@ pub const SECURITY_HEADERS: [(&str, &str); 9] = [
     ("pragma", "no-cache"),
     ("expires", "0"),
 ];
+
+/// CORS for the one allowed browser origin (docs/contract.md, "CORS"): `methods`, the
+/// `Authorization` and `Content-Type` request headers, a day's preflight cache, no credentials.
+/// Other origins are served without CORS headers (so the browser withholds the answer); only
+/// their preflights are refused.
+pub fn cors(origin: &str, methods: &[&'static str]) -> Cors {
+    Cors::default()
+        .allowed_origin(origin)
+        .allowed_methods(methods.iter().copied())
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(86_400)
+        .block_on_origin_mismatch(false)
+}
 
 /// The outermost middleware of the API and the local issuer (`actix_web::middleware::from_fn`).
 ///

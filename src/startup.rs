@@ -2,18 +2,15 @@
 //! mode, builds the shared key set and validator once, and serves.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
-use std::sync::Arc;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::http::header;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use url::Url;
 
 use crate::auth::{KeySet, KeySource, RefreshPolicy, TokenPolicy, Validator};
-use crate::config::Settings;
+use crate::config::{Settings, defaults};
 use crate::demo::{DemoClientConfig, DemoConfig};
-use crate::issuer::{self, IssuerState, KeyFileError, SigningKey};
+use crate::local_issuer::{self, IssuerState, KeyFileError, SigningKey};
 use crate::routes;
 use crate::urls::{is_loopback, metadata_url};
 
@@ -43,12 +40,10 @@ pub enum StartupError {
 
 /// The running servers: the API, and in local mode the local issuer and the browser demo.
 pub struct Application {
-    port: u16,
     api_url: String,
     api: Server,
     local_issuer: Option<(String, Server)>,
     demo: Option<(String, Server)>,
-    key_set: Arc<KeySet>,
     curl_hint: Option<String>,
 }
 
@@ -81,8 +76,7 @@ impl Application {
         routes: fn(&mut web::ServiceConfig),
     ) -> Result<Self, StartupError> {
         let api_listener = bind("PORT", &settings.host, settings.port)?;
-        let port = api_listener.local_addr()?.port();
-        let api_url = browser_url(&settings.host, port);
+        let api_url = browser_url(&settings.host, api_listener.local_addr()?.port());
 
         // The demo is served at CLIENT_ORIGIN_URL; with port 0 the bound port becomes the origin.
         let mut client_origin = settings.client_origin.clone();
@@ -119,7 +113,7 @@ impl Application {
         let key_set = KeySet::new(source, KeySet::http_client(loopback)?, settings.algorithms.clone(), policy);
         key_set.start();
         let validator = web::Data::new(Validator::new(
-            Arc::clone(&key_set),
+            key_set,
             TokenPolicy {
                 audiences: settings.audiences.clone(),
                 algorithms: settings.algorithms.clone(),
@@ -139,12 +133,7 @@ impl Application {
             let config = demo_config(&settings, &api_url, issuer_url.as_deref());
             Some((client_origin, crate::demo::server(demo_listeners, config)?))
         };
-        Ok(Self { port, api_url, api, local_issuer, demo, key_set, curl_hint })
-    }
-
-    /// The API's bound port.
-    pub fn port(&self) -> u16 {
-        self.port
+        Ok(Self { api_url, api, local_issuer, demo, curl_hint })
     }
 
     /// The API's base URL, e.g. `http://127.0.0.1:6060`.
@@ -160,11 +149,6 @@ impl Application {
     /// The browser demo's origin, when it is served.
     pub fn demo_origin(&self) -> Option<&str> {
         self.demo.as_ref().map(|(origin, _)| origin.as_str())
-    }
-
-    /// The shared key set.
-    pub fn key_set(&self) -> &Arc<KeySet> {
-        &self.key_set
     }
 
     /// Logs where everything listens, and in local mode how to try it.
@@ -242,9 +226,9 @@ fn start_local_issuer(settings: &Settings, client_origin: &str) -> Result<(Strin
     let listener = bind("LOCAL_ISSUER_PORT", "127.0.0.1", settings.local.port)?;
     let issuer_url = format!("http://127.0.0.1:{}/", listener.local_addr()?.port());
     let key = SigningKey::load_or_create(&settings.local.key_file)?;
-    let clients = issuer::demo_clients(&settings.local);
+    let clients = local_issuer::demo_clients(&settings.local);
     let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients);
-    let server = issuer::server(listener, state, client_origin)?;
+    let server = local_issuer::server(listener, state, client_origin)?;
     let metadata_url = Url::parse(&issuer_url).map(|url| metadata_url(&url)).expect("the local issuer URL is valid");
     Ok((issuer_url, server, KeySource::Discovery { metadata_url }))
 }
@@ -270,7 +254,7 @@ fn bind_demo(origin: &Url) -> Result<Vec<TcpListener>, StartupError> {
 
 fn demo_config(settings: &Settings, api_url: &str, issuer_url: Option<&str>) -> DemoConfig {
     let clients = if issuer_url.is_some() {
-        issuer::demo_clients(&settings.local)
+        local_issuer::demo_clients(&settings.local)
             .into_iter()
             .map(|client| DemoClientConfig {
                 id: client.id.to_owned(),
@@ -293,14 +277,14 @@ fn demo_config(settings: &Settings, api_url: &str, issuer_url: Option<&str>) -> 
 /// A ready-to-paste shell line that gets an admin token and calls the admin route. The secret
 /// is printed only when it is the documented demo default.
 fn curl_hint(api_url: &str, issuer_url: &str, settings: &Settings) -> String {
-    let secret =
-        if settings.local.admin_secret == "demo-admin-secret" { "demo-admin-secret" } else { "$LOCAL_ADMIN_SECRET" };
+    let (id, default_secret) = (defaults::DEMO_ADMIN_ID, defaults::DEMO_ADMIN_SECRET);
+    let secret = if settings.local.admin_secret == default_secret { default_secret } else { "$LOCAL_ADMIN_SECRET" };
     format!(
-        r#"curl -s {api_url}/api/messages/admin -H "Authorization: Bearer $(curl -s {issuer_url}oauth/token -d grant_type=client_credentials -d client_id=demo-admin -d client_secret={secret} | sed -E 's/.*"access_token":"([^"]+)".*/\1/')""#
+        r#"curl -s {api_url}/api/messages/admin -H "Authorization: Bearer $(curl -s {issuer_url}oauth/token -d grant_type=client_credentials -d client_id={id} -d client_secret={secret} | sed -E 's/.*"access_token":"([^"]+)".*/\1/')""#
     )
 }
 
-/// Limits against slow or greedy clients (documented in the README's "Limits").
+/// Limits against slow or greedy clients (docs/how-it-works.md, "Server limits").
 pub mod limits {
     use std::time::Duration;
 
@@ -324,17 +308,9 @@ fn api_server(
 ) -> std::io::Result<Server> {
     let origin = client_origin.to_owned();
     let server = HttpServer::new(move || {
-        let cors = Cors::default()
-            .allowed_origin(&origin)
-            .allowed_methods(["GET"])
-            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-            .max_age(86_400)
-            // Other origins are served without CORS headers (so the browser withholds the
-            // answer); only their preflights are refused.
-            .block_on_origin_mismatch(false);
         App::new()
             .app_data(validator.clone())
-            .wrap(cors)
+            .wrap(crate::middleware::cors(&origin, &["GET"]))
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .configure(routes::messages::configure)
             .configure(extra_routes)

@@ -41,7 +41,7 @@ pub enum KeyKind {
 }
 
 impl SigningAlgorithm {
-    /// Every accepted algorithm, in the order the README lists them.
+    /// Every accepted algorithm, in the order docs/configuration.md lists them.
     pub const ALL: [SigningAlgorithm; 9] = [
         Self::RS256,
         Self::RS384,

@@ -87,7 +87,7 @@ pub enum AuthError {
     },
 }
 
-/// The JSON error body, with its members in the order SPEC shows them.
+/// The JSON error body, with its members in the order docs/contract.md, "Errors" shows them.
 #[derive(Serialize)]
 struct ErrorBody {
     message: &'static str,

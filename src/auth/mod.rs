@@ -1,15 +1,18 @@
-//! The authorization layer: key set, token validation, claims extractor and permissions.
+//! The authorization layer: the key set (`jwks`), token validation (`validator`), the verified
+//! claims, the extractors handlers take (`extract`), permissions, and the one error type.
 
 mod algorithm;
 mod claims;
 mod error;
+mod extract;
 pub mod jwks;
 mod permissions;
 mod validator;
 
 pub use algorithm::{KeyKind, SigningAlgorithm};
-pub use claims::{Claims, bearer_token};
+pub use claims::Claims;
 pub use error::{AuthError, InvalidToken};
+pub use extract::bearer_token;
 pub use jwks::{ExpectedIssuer, KeySet, KeySource, RefreshPolicy};
 pub use permissions::{Permission, ReadAdminMessages, RequirePermission};
 pub use validator::{MAX_TOKEN_BYTES, ParsedToken, TokenPolicy, Validator, parse_token};

@@ -1,14 +1,8 @@
 //! Permission requirements, stated once in a handler's signature.
 
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
 
 use super::claims::Claims;
-use super::error::AuthError;
 
 /// A permission a handler can require, as a type.
 pub trait Permission {
@@ -33,19 +27,9 @@ pub struct RequirePermission<P: Permission> {
     permission: PhantomData<P>,
 }
 
-impl<P: Permission + 'static> FromRequest for RequirePermission<P> {
-    type Error = AuthError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let claims = Claims::from_request(request, payload);
-        Box::pin(async move {
-            let claims = claims.await?;
-            if !claims.has_permission(P::NAME) {
-                log::debug!("permission {} not granted", P::NAME);
-                return Err(AuthError::InsufficientScope(P::NAME));
-            }
-            Ok(Self { claims, permission: PhantomData })
-        })
+impl<P: Permission> RequirePermission<P> {
+    /// `claims`, which must grant `P` (checked by the extractor).
+    pub(super) fn granted(claims: Claims) -> Self {
+        Self { claims, permission: PhantomData }
     }
 }

@@ -112,7 +112,8 @@ impl ClientSettings {
 
     /// The API's base URL: `https`, or `http` on loopback only, since a token travels to it.
     pub fn api_server_url(&self) -> Result<Url, ConfigError> {
-        let value = Self::get(&self.api_server_url).unwrap_or_else(|| "http://localhost:6060".to_owned());
+        let value = Self::get(&self.api_server_url)
+            .unwrap_or_else(|| format!("http://localhost:{}", crate::config::defaults::API_PORT));
         let url = Url::parse(&value)
             .map_err(|err| ConfigError::new("API_SERVER_URL", format!("{value:?} is not a URL ({err})")))?;
         check_transport(&url).map_err(|problem| ConfigError::new("API_SERVER_URL", problem))?;

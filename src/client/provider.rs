@@ -5,7 +5,7 @@ use std::fmt;
 use url::Url;
 
 use super::ClientSettings;
-use crate::config::{Authority, ConfigError, is_multi_tenant, list, port_var};
+use crate::config::{Authority, ConfigError, defaults, is_multi_tenant, list, port_var};
 use crate::urls::{join, metadata_url};
 
 /// Where the token endpoint is.
@@ -56,11 +56,15 @@ impl TokenRequest {
 
         let (endpoint, resource) = match &authority {
             Authority::Local => {
-                let port = port_var("LOCAL_ISSUER_PORT", get(&settings.local_issuer_port).as_deref(), 6061)?;
+                let port = port_var(
+                    "LOCAL_ISSUER_PORT",
+                    get(&settings.local_issuer_port).as_deref(),
+                    defaults::LOCAL_ISSUER_PORT,
+                )?;
                 if port == 0 {
                     return Err(ConfigError::new("LOCAL_ISSUER_PORT", "must name the local issuer's port, not 0"));
                 }
-                let client_id = client_id.unwrap_or_else(|| "demo-client".to_owned());
+                let client_id = client_id.unwrap_or_else(|| defaults::DEMO_CLIENT_ID.to_owned());
                 let client_secret = match client_secret {
                     Some(secret) => secret,
                     None => local_secret(settings, &client_id)?,
@@ -125,8 +129,8 @@ impl TokenRequest {
 /// The local issuer's demo clients have known secrets; another client id needs `CLIENT_SECRET`.
 fn local_secret(settings: &ClientSettings, client_id: &str) -> Result<String, ConfigError> {
     let (variable, default) = match client_id {
-        "demo-client" => (&settings.local_client_secret, "demo-client-secret"),
-        "demo-admin" => (&settings.local_admin_secret, "demo-admin-secret"),
+        defaults::DEMO_CLIENT_ID => (&settings.local_client_secret, defaults::DEMO_CLIENT_SECRET),
+        defaults::DEMO_ADMIN_ID => (&settings.local_admin_secret, defaults::DEMO_ADMIN_SECRET),
         _ => return Err(required("CLIENT_SECRET", &Authority::Local)),
     };
     Ok(ClientSettings::get(variable).unwrap_or_else(|| default.to_owned()))

@@ -8,6 +8,7 @@
 //! issuer, `parse` turns single values into types.
 
 mod authority;
+pub mod defaults;
 pub mod env;
 mod parse;
 mod vars;
@@ -27,8 +28,7 @@ use crate::auth::SigningAlgorithm;
 use parse::{algorithms, boolean, count, is_hostname, origin, seconds};
 use vars::ServerVars;
 
-/// The audience that local mode accepts and mints tokens for, unless `AUDIENCE` says otherwise.
-pub const LOCAL_AUDIENCE: &str = "https://hello-world.example.com";
+pub use defaults::LOCAL_AUDIENCE;
 
 /// A configuration mistake: the variable and what is wrong with it, printed as one line.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -132,7 +132,7 @@ impl ServerVars {
         if host.parse::<IpAddr>().is_err() && !is_hostname(&host) {
             return Err(ConfigError::new("HOST", format!("{host:?} is not an IP address or host name")));
         }
-        let port = port_var("PORT", self.port.as_deref(), 6060)?;
+        let port = port_var("PORT", self.port.as_deref(), defaults::API_PORT)?;
         let client_origin = origin("CLIENT_ORIGIN_URL", self.client_origin_url.as_deref())?;
 
         let authority = self.authority.authority()?;
@@ -147,9 +147,9 @@ impl ServerVars {
             None => vec![SigningAlgorithm::RS256],
         };
         let local = LocalIssuerSettings {
-            port: port_var("LOCAL_ISSUER_PORT", self.local_issuer_port.as_deref(), 6061)?,
-            client_secret: self.local_client_secret.unwrap_or_else(|| "demo-client-secret".into()),
-            admin_secret: self.local_admin_secret.unwrap_or_else(|| "demo-admin-secret".into()),
+            port: port_var("LOCAL_ISSUER_PORT", self.local_issuer_port.as_deref(), defaults::LOCAL_ISSUER_PORT)?,
+            client_secret: self.local_client_secret.unwrap_or_else(|| defaults::DEMO_CLIENT_SECRET.into()),
+            admin_secret: self.local_admin_secret.unwrap_or_else(|| defaults::DEMO_ADMIN_SECRET.into()),
             key_file: self.local_issuer_key_file.map_or_else(|| ".local-issuer-key.pem".into(), PathBuf::from),
         };
         let serve_demo = serve_demo(self.serve_demo.as_deref(), &client_origin, &authority)?;

@@ -1,4 +1,4 @@
-//! SPEC "CORS" and "Headers on every response".
+//! docs/contract.md, "CORS" and "Headers on every response".
 
 use jsonwebtoken::Algorithm;
 use reqwest::Method;

@@ -1,4 +1,4 @@
-//! SPEC "The key set" against an issuer that fails in every way it can: the last good keys keep
+//! docs/contract.md, "The key set", against an issuer that fails in every way it can: the last good keys keep
 //! serving, a 503 with `Retry-After` comes only when no key can serve, every answer comes in
 //! bounded time, nothing is followed or buffered beyond the limits, and the server recovers by
 //! itself.

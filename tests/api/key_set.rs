@@ -1,4 +1,4 @@
-//! SPEC "The key set": rotation, cooldown, single flight, last good keys, outages, recovery.
+//! docs/contract.md, "The key set": rotation, cooldown, single flight, last good keys, outages, recovery.
 
 use std::time::Duration;
 

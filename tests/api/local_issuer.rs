@@ -1,4 +1,4 @@
-//! SPEC "The local issuer": discovery, key set, the token endpoint and its errors, and its
+//! docs/local-issuer.md: discovery, key set, the token endpoint and its errors, and its
 //! tokens going through the same discovery + key-set path as any issuer's.
 
 use base64::Engine as _;

@@ -6,6 +6,7 @@ mod client;
 mod config_errors;
 mod cors_and_headers;
 mod demo;
+mod docs;
 mod entra;
 mod helpers;
 mod issuer_failures;

@@ -1,5 +1,5 @@
 //! Properties of everything a client or an issuer can send: whatever arrives, the answer is one
-//! the SPEC lists, never a panic, never a 5xx, and never a 200 for a token other than the one signed.
+//! docs/contract.md lists, never a panic, never a 5xx, and never a 200 for a token other than the one signed.
 //!
 //! The properties that need a server share one runtime, one issuer and one API (built once, on
 //! first use); each case is one request to it.
@@ -62,7 +62,7 @@ fn send(value: &[u8]) -> Result<reqwest::Response, TestCaseError> {
     fixture.runtime.block_on(request.send()).map_err(|err| TestCaseError::fail(format!("no answer: {err}")))
 }
 
-/// Asserts one of the SPEC's two 401 answers: `Requires authentication`, or `invalid_token`.
+/// Asserts one of the contract's two 401 answers: `Requires authentication`, or `invalid_token`.
 fn assert_spec_401(response: reqwest::Response) -> TestCaseResult {
     let status = response.status().as_u16();
     let challenge =
@@ -75,7 +75,7 @@ fn assert_spec_401(response: reqwest::Response) -> TestCaseResult {
             prop_assert_eq!(&body["error"], "invalid_token");
             prop_assert!(challenge.starts_with(r#"Bearer realm="api", error="invalid_token""#), "{}", challenge);
         }
-        _ => prop_assert!(false, "not a SPEC 401: {}", body),
+        _ => prop_assert!(false, "not a contract 401: {}", body),
     }
     Ok(())
 }

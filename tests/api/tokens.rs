@@ -1,4 +1,4 @@
-//! Every token rule of SPEC "Token validation": each forged or unusable token is a 401
+//! Every token rule of docs/contract.md, "Token validation": each forged or unusable token is a 401
 //! `invalid_token` with a fixed description, and the good ones pass.
 
 use jsonwebtoken::Algorithm;

@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use actix_cors::Cors;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
 use aws_lc_rs::{digest, rand};
 use base64::Engine as _;
@@ -19,11 +18,10 @@ use serde_json::{Value, json};
 
 pub use key::{KeyFileError, SigningKey, generate_pem};
 
-use crate::config::LocalIssuerSettings;
-use crate::routes::messages::get_only;
+use crate::auth::{Permission, ReadAdminMessages};
+use crate::config::{LocalIssuerSettings, defaults};
+use crate::routes::{get_only, only};
 
-/// The permission the admin client is granted.
-pub const ADMIN_PERMISSION: &str = "read:admin-messages";
 /// Lifetime of issued tokens, in seconds.
 pub const TOKEN_LIFETIME_SECS: u64 = 3600;
 
@@ -41,8 +39,12 @@ pub struct DemoClient {
 /// The two demo clients, with their configured secrets.
 pub fn demo_clients(settings: &LocalIssuerSettings) -> Vec<DemoClient> {
     vec![
-        DemoClient { id: "demo-client", secret: settings.client_secret.clone(), permissions: vec![] },
-        DemoClient { id: "demo-admin", secret: settings.admin_secret.clone(), permissions: vec![ADMIN_PERMISSION] },
+        DemoClient { id: defaults::DEMO_CLIENT_ID, secret: settings.client_secret.clone(), permissions: vec![] },
+        DemoClient {
+            id: defaults::DEMO_ADMIN_ID,
+            secret: settings.admin_secret.clone(),
+            permissions: vec![ReadAdminMessages::NAME],
+        },
     ]
 }
 
@@ -74,22 +76,14 @@ pub fn server(
     let state = web::Data::new(state);
     let origin = client_origin.to_owned();
     let server = HttpServer::new(move || {
-        // The browser demo asks for tokens across origins, so the token endpoint allows its origin.
-        let cors = Cors::default()
-            .allowed_origin(&origin)
-            .allowed_methods(["GET", "POST"])
-            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-            .max_age(86_400)
-            .block_on_origin_mismatch(false);
         App::new()
             .app_data(state.clone())
-            .wrap(cors)
+            // The browser demo asks for tokens across origins, so the token endpoint allows its origin.
+            .wrap(crate::middleware::cors(&origin, &["GET", "POST"]))
             .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .service(get_only("/.well-known/openid-configuration", metadata))
             .service(get_only("/.well-known/jwks.json", jwks))
-            .service(web::resource("/oauth/token").route(web::post().to(token)).default_service(web::to(|| async {
-                HttpResponse::MethodNotAllowed().insert_header(("Allow", "POST")).finish()
-            })))
+            .service(only(Method::POST, "/oauth/token", token))
             .default_service(web::to(HttpResponse::NotFound))
     })
     .workers(1)
@@ -109,7 +103,7 @@ async fn metadata(state: web::Data<IssuerState>) -> HttpResponse {
         "response_types_supported": ["token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": [ADMIN_PERMISSION],
+        "scopes_supported": [ReadAdminMessages::NAME],
     }))
 }
 
@@ -284,13 +278,14 @@ fn token_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::secrets_match;
+    use crate::config::defaults;
 
     /// `secrets_match` goes through `aws_lc_rs::constant_time` on equal-length digests, so its
     /// time does not depend on where two secrets differ; timing is not measured here, only that
     /// the comparison decides correctly whatever the lengths.
     #[test]
     fn secrets_match_only_when_equal_whatever_their_lengths() {
-        let expected = "demo-admin-secret";
+        let expected = defaults::DEMO_ADMIN_SECRET;
         let cases = [
             ("demo-admin-secret", true),
             ("Demo-admin-secret", false),

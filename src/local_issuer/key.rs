@@ -88,11 +88,6 @@ impl SigningKey {
         Some(Self { kid, encoding, public_jwk })
     }
 
-    /// The key's `kid`.
-    pub fn kid(&self) -> &str {
-        &self.kid
-    }
-
     /// The public key as a JWK.
     pub fn public_jwk(&self) -> &Value {
         &self.public_jwk
