@@ -12,9 +12,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use actix_web::{HttpResponse, HttpServer, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hello_api::config::defaults::{DEMO_ADMIN_ID, DEMO_ADMIN_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use hello_api::config::{LOCAL_AUDIENCE, Settings};
-use hello_api::issuer::generate_pem;
-pub use hello_api::issuer::SigningKey;
+use hello_api::local_issuer::generate_pem;
+pub use hello_api::local_issuer::SigningKey;
 use hello_api::startup::{Application, Stopper};
 use serde_json::{Map, Value, json};
 
@@ -23,9 +24,9 @@ pub const AUDIENCE: &str = LOCAL_AUDIENCE;
 
 /// The local issuer's demo clients: `(client_id, client_secret)`; `demo-admin` is granted
 /// `read:admin-messages`, `demo-client` nothing (docs/local-issuer.md).
-pub const DEMO_CLIENT: (&str, &str) = ("demo-client", "demo-client-secret");
+pub const DEMO_CLIENT: (&str, &str) = (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
 /// See [`DEMO_CLIENT`].
-pub const DEMO_ADMIN: (&str, &str) = ("demo-admin", "demo-admin-secret");
+pub const DEMO_ADMIN: (&str, &str) = (DEMO_ADMIN_ID, DEMO_ADMIN_SECRET);
 
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
