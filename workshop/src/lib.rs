@@ -14,8 +14,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hello_api::config::defaults::{DEMO_ADMIN_ID, DEMO_ADMIN_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use hello_api::config::{LOCAL_AUDIENCE, Settings};
-use hello_api::local_issuer::generate_pem;
 pub use hello_api::local_issuer::SigningKey;
+use hello_api::local_issuer::generate_pem;
 use hello_api::startup::{Application, Stopper};
 use serde_json::{Map, Value, json};
 
