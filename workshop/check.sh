@@ -37,7 +37,7 @@ hint() {
     awk -v section="### $1 " '
         index($0, section) == 1 { inside = 1; next }
         inside && /^### / { exit }
-        inside && /^\*\*Hint:\*\*/ { printing = 1 }
+        inside && /^\*\*Hint:\*\*/ { printing = 1; sub(/^\*\*Hint:\*\* */, "") }
         printing && /^$/ { exit }
         printing { print }
     ' workshop/README.md
