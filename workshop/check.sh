@@ -20,7 +20,7 @@ export RUST_BACKTRACE=0
 
 # Build every check at once, so that they compile in parallel; a check that does not compile
 # shows its error below, when it is run on its own.
-"${cargo[@]}" --tests --no-run >/dev/null 2>&1 || true
+"${cargo[@]}" --tests --no-run --keep-going >/dev/null 2>&1 || true
 
 # The failure worth reading: the failed tests' panics, or else the compiler's errors.
 trim() {
