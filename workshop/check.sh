@@ -15,6 +15,14 @@ case "${1:-exercises}" in
     solutions) features=(--features solutions) ;;
     *) echo "usage: $0 [exercises|solutions]" >&2; exit 2 ;;
 esac
+# The workshop's dev-dependencies repeat hello-api's, so that both resolve shared crates alike and
+# one build of hello-api serves both (workshop/Cargo.toml); CI checks the solutions and keeps them equal.
+dev_dependencies() { sed -n '/^\[dev-dependencies\]/,/^\[/p' "$1" | grep -E '^[a-z]'; }
+if [[ ${1:-} == solutions ]] && ! diff <(dev_dependencies Cargo.toml) <(dev_dependencies workshop/Cargo.toml) >/dev/null; then
+    echo "workshop/Cargo.toml: [dev-dependencies] must equal hello-api's (Cargo.toml), or hello-api is built twice" >&2
+    exit 1
+fi
+
 cargo=(cargo test --locked --quiet --package hello-workshop "${features[@]}")
 export RUST_BACKTRACE=0
 
