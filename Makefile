@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (local mode, no configuration) and `make test`.
-.PHONY: run test test-deps lint ci bench fuzz soak deny
+.PHONY: run test test-deps lint ci bench fuzz soak deny workshop workshop-solutions workshop-verify
 
 ## Serve the API on :6060 with the embedded local issuer on :6061 and the browser demo on :4040.
 run:
@@ -18,6 +18,19 @@ test-deps:
 lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
+
+## The workshop (workshop/README.md): check your exercises, rustlings-style; exits 0 when all are solved.
+workshop:
+	@workshop/check.sh exercises
+
+## The same checks on the reference solutions; CI runs it, so a crate change that breaks an exercise breaks CI.
+workshop-solutions:
+	@workshop/check.sh solutions
+
+## Proves the workshop's promises: every exercise fails as shipped, every solution passes, and
+## undoing one solution fails exactly that exercise.
+workshop-verify:
+	@workshop/verify.sh
 
 ## What CI runs.
 ci: lint test

@@ -71,6 +71,16 @@ impl Application {
     /// Binds every listener (port 0 picks a free one), starts the key-set fetch in the
     /// background, and builds the servers. Must be called within the runtime that will run them.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with_routes(settings, |_| {}).await
+    }
+
+    /// Like [`Application::build`], with `extra_routes` registered on the API beside the messages,
+    /// inside the same middleware (security headers, CORS, JSON errors). The workshop's exercises
+    /// add their routes this way (workshop/README.md).
+    pub async fn build_with_routes(
+        settings: Settings,
+        extra_routes: fn(&mut web::ServiceConfig),
+    ) -> Result<Self, StartupError> {
         let api_listener = bind("PORT", &settings.host, settings.port)?;
         let api_url = browser_url(&settings.host, api_listener.local_addr()?.port());
 
@@ -135,7 +145,7 @@ impl Application {
         let operations =
             Operations { readiness: readiness.clone(), metrics, openapi: openapi::document(token_endpoint) };
         let local_mode = local_issuer.is_some();
-        let api = api_server(api_listener, validator, operations, &client_origin, local_mode)?;
+        let api = api_server(api_listener, validator, operations, &client_origin, local_mode, extra_routes)?;
 
         let issuer_url = local_issuer.as_ref().map(|(url, _)| url.clone());
         let curl_hint = issuer_url.as_ref().map(|issuer| curl_hint(&api_url, issuer, &settings));
@@ -336,6 +346,7 @@ fn api_server(
     operations: Operations,
     client_origin: &str,
     local_mode: bool,
+    extra_routes: fn(&mut web::ServiceConfig),
 ) -> std::io::Result<Server> {
     let origin = client_origin.to_owned();
     let readiness = web::Data::new(operations.readiness);
@@ -353,6 +364,7 @@ fn api_server(
             .configure(routes::messages::configure)
             .configure(routes::health::configure)
             .configure(openapi::configure(openapi.clone()))
+            .configure(extra_routes)
             .default_service(web::to(HttpResponse::NotFound))
     })
     .client_request_timeout(limits::REQUEST_HEAD_TIMEOUT)

@@ -1,0 +1,33 @@
+// Exercise 04: a new permission on a new route, and 401 versus 403 (workshop/README.md,
+// "04 new_permission").
+//
+// `GET /api/workshop/reports` must need the permission `read:reports`. Declare it as a type (like
+// `ReadAdminMessages` in src/auth/permissions.rs) and require it in the handler's signature. Then
+// say which status the API answers in each case: no token at all, and a valid token that lacks
+// `read:reports`.
+
+use actix_web::{HttpResponse, web};
+use hello_api::auth::{Claims, Permission, RequirePermission};
+use serde_json::json;
+
+/// The status for a request without a token. TODO: 401 or 403?
+pub const WITHOUT_TOKEN: u16 = 0;
+/// The status for a valid token without `read:reports`. TODO: 401 or 403?
+pub const WITHOUT_PERMISSION: u16 = 0;
+
+pub struct ReadReports;
+
+impl Permission for ReadReports {
+    // TODO: the permission's name.
+    const NAME: &'static str = "TODO";
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config.route("/api/workshop/reports", web::get().to(reports));
+}
+
+// TODO: require `ReadReports` here instead of any valid token (`RequirePermission<...>`).
+pub async fn reports(_: Claims) -> HttpResponse {
+    let _: Option<RequirePermission<ReadReports>> = None;
+    HttpResponse::Ok().json(json!({ "text": "The reports." }))
+}
