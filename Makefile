@@ -17,7 +17,7 @@ test-deps:
 ## Formatting and lints, as CI runs them.
 lint:
 	cargo fmt --check
-	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked --workspace --all-targets -- -D warnings
 
 ## The workshop (workshop/README.md): check your exercises, rustlings-style; exits 0 when all are solved.
 workshop:

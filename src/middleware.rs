@@ -88,15 +88,15 @@ fn decorate(response: HttpResponse<BoxBody>) -> HttpResponse<BoxBody> {
     response
 }
 
-/// Replaces the body of an error response that is not JSON with `{"message": …}`.
+/// Replaces the body of an error response that is not JSON with `{"message": …}`. An HTML page
+/// is kept: only the local issuer's sign-in pages answer HTML errors, written for a person to read
+/// (actix's own error bodies are plain text).
 fn json_error_body(response: HttpResponse<BoxBody>) -> HttpResponse<BoxBody> {
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    let kept =
+        content_type.is_some_and(|value| value.starts_with("application/json") || value.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || kept {
         return response;
     }
     let message = match response.error() {

@@ -165,8 +165,15 @@ struct Authorization {
 }
 
 /// An authorization request that cannot go back to the client: a 400 page, never a redirect.
+/// The page a person sees when the request cannot be sent back to its client: a redirect to an
+/// untrusted URI would hand the answer to whoever named it (docs/sign-in.md).
 fn error_page(description: &str) -> HttpResponse {
-    HttpResponse::BadRequest().json(json!({ "error": "invalid_request", "error_description": description }))
+    HttpResponse::BadRequest().content_type("text/html; charset=utf-8").body(format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Sign-in error (local issuer)</title>\
+         <h1>This sign-in request cannot be served</h1><p role=\"alert\" data-error>invalid_request: {}</p>\
+         <p>Check the application's client ID and redirect URI (docs/sign-in.md).</p></html>\n",
+        html_escape(description)
+    ))
 }
 
 /// Why an authorization request is refused.

@@ -275,6 +275,11 @@ async fn an_unknown_client_or_a_redirect_uri_off_the_client_origin_is_a_400_page
         let response = authorize(&app, &query(&[(name, value)]), None).await;
         assert_eq!(response.status(), 400, "{name}={value:?}");
         assert!(response.headers().get("location").is_none(), "{name}={value:?}");
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("text/html"), "a page a person can read: {content_type}");
+        let page = response.text().await.unwrap();
+        let reason = if name == "client_id" { "unknown client_id" } else { "redirect_uri is not allowed" };
+        assert!(page.contains(reason), "{name}={value:?}: {page}");
         let posted = log_in(&app, &query(&[(name, value)]), "admin@example.com", "demo-admin-password").await;
         assert_eq!(posted.status(), 400, "login with {name}={value:?}");
         assert!(posted.headers().get("location").is_none());
