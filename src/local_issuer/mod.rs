@@ -289,15 +289,19 @@ async fn token(
         log::error!("local issuer could not sign a token: {err}");
         TokenError::Signing
     })?;
+    let mut body = json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME_SECS,
+    });
+    // The answer, like the token, names the granted scope only when there is one (RFC 6749 5.1).
+    if !scope.is_empty() {
+        body["scope"] = json!(scope);
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .json(json!({
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": TOKEN_LIFETIME_SECS,
-            "scope": scope,
-        })))
+        .json(body))
 }
 
 /// 128 random bits for `jti`.

@@ -104,6 +104,7 @@ async fn tokens_carry_the_documented_claims() {
     assert_eq!(claims["gty"], "client-credentials");
     assert_eq!(claims["permissions"], json!([]));
     assert!(claims.get("scope").is_none(), "no granted scopes: scope is left out, not \"\"");
+    assert!(body.get("scope").is_none(), "nor in the token answer: {body}");
     assert!(claims["jti"].as_str().is_some_and(|jti| jti.len() >= 16));
     let (iat, exp) = (claims["iat"].as_u64().unwrap(), claims["exp"].as_u64().unwrap());
     assert!(iat.abs_diff(now()) < 60);
