@@ -7,19 +7,24 @@
 //!   values, `defaults` holds the documented defaults).
 //! - [`urls`]: the URL rules every issuer URL obeys (https, or http on loopback only).
 //! - [`startup`]: binds the listeners and builds the application: API, local issuer, demo.
-//! - [`routes`]: the message routes, and the resource builder that answers 405 for other methods.
+//! - [`routes`]: the message routes, the health probes and the OpenAPI document, and the resource
+//!   builder that answers 405 for other methods.
 //! - [`middleware`]: what every response gets: security headers, JSON error bodies, CORS, access log.
+//! - [`metrics`]: the Prometheus metrics and `/metrics` (docs/operations.md).
+//! - [`host_check`]: in local mode, 421 for a `Host` that is not a loopback name.
+//! - [`logging`]: the logger, with client mistakes actix-http reports kept at DEBUG.
 //! - [`auth`]: the authorization layer: [`auth::KeySet`] (the cached key set, `auth/jwks/`),
 //!   [`auth::Validator`] (token → claims), [`auth::Claims`], the extractors handlers take
 //!   ([`auth::Claims`], [`auth::RequirePermission`]) and [`auth::AuthError`], mapped once to a response.
-//! - [`local_issuer`]: the embedded development issuer of local mode.
+//! - [`local_issuer`]: the embedded development issuer of local mode: tokens for machines, and
+//!   sign-in for people (`local_issuer::sign_in`, docs/sign-in.md).
 //! - [`demo`]: the browser demo's server (`static/`).
 //! - [`http`]: the one outbound HTTP client builder and size-limited body reader.
 //! - [`client`]: what `hello-client` needs: token requests, a token cache, the API call.
 //!
 //! # A request's path
-//! A request to `GET /api/messages/admin` meets [`middleware::finish`] (headers, JSON errors,
-//! log), then CORS, then the route in [`routes::messages`]. The handler's signature names
+//! A request to `GET /api/messages/admin` meets the metrics middleware when metrics are on, then
+//! [`middleware::finish`] (headers, JSON errors, log), then in local mode [`host_check`], then CORS, then the route in [`routes::messages`]. The handler's signature names
 //! [`auth::RequirePermission`], whose extractor reads the bearer token and asks the shared
 //! [`auth::Validator`]: header checks, then the key for its `kid` from the [`auth::KeySet`]
 //! (fetched and refreshed by the rules of docs/contract.md, "The key set"), the signature, then
