@@ -21,6 +21,7 @@ mod messages;
 mod operations;
 mod process;
 mod properties;
+mod pyjwt;
 mod sign_in;
 mod spa_sdk;
 mod token_cache;

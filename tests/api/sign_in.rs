@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use crate::helpers::{AUDIENCE, TestApp};
 
 const ORIGIN: &str = "http://localhost:4040";
-const REDIRECT: &str = "http://localhost:4040/callback";
-const VERIFIER: &str = "a-verifier-of-at-least-43-characters-0123456789abcdef";
+pub(crate) const REDIRECT: &str = "http://localhost:4040/callback";
+pub(crate) const VERIFIER: &str = "a-verifier-of-at-least-43-characters-0123456789abcdef";
 
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()))
@@ -80,7 +80,7 @@ fn session_cookie(response: &reqwest::Response) -> String {
 }
 
 /// Signs `username` in through the form: the code and the session cookie.
-async fn sign_in(app: &TestApp, username: &str, password: &str) -> (String, String) {
+pub(crate) async fn sign_in(app: &TestApp, username: &str, password: &str) -> (String, String) {
     let response = log_in(app, &query(&[]), username, password).await;
     assert_eq!(response.status(), 303);
     let url = location(&response);
@@ -90,7 +90,7 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> (String, Stri
     (parameter(&url, "code").expect("a code"), session_cookie(&response))
 }
 
-async fn exchange(app: &TestApp, code: &str, verifier: &str, redirect_uri: &str) -> reqwest::Response {
+pub(crate) async fn exchange(app: &TestApp, code: &str, verifier: &str, redirect_uri: &str) -> reqwest::Response {
     app.http
         .post(format!("{}oauth/token", issuer(app)))
         .json(&json!({

@@ -23,6 +23,8 @@ pub struct Signer {
     public: Value,
     /// RSA only: the public key as PEM, for the algorithm-confusion test.
     pub public_pem: Option<String>,
+    /// The private key as PKCS#8 PEM, for signing with another library (tests/api/pyjwt.rs).
+    pub private_pem: String,
 }
 
 struct RsaMaterial {
@@ -58,13 +60,15 @@ impl Signer {
     /// RSA key number `index` (0..3) under `kid`, signing with `alg` (RS*/PS*).
     pub fn rsa(index: usize, kid: &str, alg: Algorithm) -> Self {
         let material = &RSA_KEYS[index];
-        let encoding = EncodingKey::from_rsa_pem(pem("PRIVATE KEY", &material.pkcs8).as_bytes()).unwrap();
+        let private_pem = pem("PRIVATE KEY", &material.pkcs8);
+        let encoding = EncodingKey::from_rsa_pem(private_pem.as_bytes()).unwrap();
         Self {
             kid: kid.into(),
             alg,
             encoding,
             public: json!({ "kty": "RSA", "n": b64(&material.n), "e": b64(&material.e) }),
             public_pem: Some(pem("PUBLIC KEY", &material.spki)),
+            private_pem,
         }
     }
 
@@ -80,6 +84,8 @@ impl Signer {
             encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
             public: json!({ "kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65]) }),
             public_pem: None,
+            // PKCS#8 v1: Python's cryptography refuses the v2 form that carries the public key too.
+            private_pem: pem("PRIVATE KEY", pair.to_pkcs8v1().unwrap().as_ref()),
         }
     }
 
@@ -94,6 +100,7 @@ impl Signer {
             encoding: EncodingKey::from_ed_der(pkcs8.as_ref()),
             public: json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(pair.public_key().as_ref()) }),
             public_pem: None,
+            private_pem: pem("PRIVATE KEY", pair.to_pkcs8v1().unwrap().as_ref()),
         }
     }
 
