@@ -18,8 +18,12 @@ apt_install() {
   apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-if ! (command -v chromedriver && command -v chromium && command -v curl && command -v node && command -v npm) >/dev/null; then
-  apt_install chromium chromium-driver curl nodejs npm
+if ! (command -v chromedriver && command -v chromium && command -v curl) >/dev/null; then
+  apt_install chromium chromium-driver curl
+fi
+# A Node.js already on the machine (NodeSource's bundles npm and conflicts with Debian's) is used.
+if ! (command -v node && command -v npm) >/dev/null; then
+  apt_install nodejs npm
 fi
 
 # `npm pack` fetches the published tarball alone (an `npm install` of the newest version fails on
