@@ -285,23 +285,34 @@ async fn token(
     if !scope.is_empty() {
         claims["scope"] = json!(scope);
     }
-    let access_token = state.key.sign_access_token(&claims).map_err(|err| {
-        log::error!("local issuer could not sign a token: {err}");
-        TokenError::Signing
-    })?;
+    let access_token = state.key.sign_access_token(&claims).map_err(signing_failed)?;
+    Ok(token_answer(access_token, None, &scope))
+}
+
+/// The token endpoint's answer (RFC 6749 5.1), never cached. Like the token, it names the
+/// granted scope only when there is one.
+fn token_answer(access_token: String, id_token: Option<String>, scope: &str) -> HttpResponse {
     let mut body = json!({
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME_SECS,
     });
-    // The answer, like the token, names the granted scope only when there is one (RFC 6749 5.1).
+    if let Some(id_token) = id_token {
+        body["id_token"] = json!(id_token);
+    }
     if !scope.is_empty() {
         body["scope"] = json!(scope);
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .json(body))
+        .json(body)
+}
+
+/// A token could not be signed: logged, and answered as a server error.
+fn signing_failed(err: jsonwebtoken::errors::Error) -> TokenError {
+    log::error!("local issuer could not sign a token: {err}");
+    TokenError::Signing
 }
 
 /// 128 random bits for `jti`.

@@ -1,7 +1,7 @@
 //! What the log says: never a token or a secret.
 
 use jsonwebtoken::Algorithm;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{FakeIssuer, LOG_LINES, Signer, TestApp, claims, with};
 
@@ -19,21 +19,7 @@ async fn no_token_or_secret_ever_reaches_the_log() {
     }
 
     let local = TestApp::local(&[("LOCAL_CLIENT_SECRET", "client-secret-in-test")]).await;
-    let body: Value = local
-        .http
-        .post(format!("{}oauth/token", local.local_issuer_url.clone().unwrap()))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-client"),
-            ("client_secret", "client-secret-in-test"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let issued = body["access_token"].as_str().unwrap().to_owned();
+    let issued = local.local_token("demo-client", "client-secret-in-test").await;
     local.wait_for_status("/api/messages/protected", &issued, 200).await;
 
     let lines = LOG_LINES.lock().unwrap().clone();

@@ -56,20 +56,7 @@ async fn pyjwt_verifies_the_local_issuers_tokens_through_its_key_set() {
     let metadata: Value =
         app.http.get(format!("{issuer}.well-known/openid-configuration")).send().await.unwrap().json().await.unwrap();
 
-    let machine: Value = app
-        .http
-        .post(format!("{issuer}oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-admin"),
-            ("client_secret", "demo-admin-secret"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let machine = app.local_token("demo-admin", "demo-admin-secret").await;
     let (code, _) = sign_in(&app, "admin@example.com", "demo-admin-password").await;
     let person: Value = exchange(&app, &code, VERIFIER, REDIRECT).await.json().await.unwrap();
 
@@ -79,7 +66,7 @@ async fn pyjwt_verifies_the_local_issuers_tokens_through_its_key_set() {
             "jwks_uri": metadata["jwks_uri"],
             "issuer": issuer,
             "tokens": [
-                [machine["access_token"], AUDIENCE],
+                [machine, AUDIENCE],
                 [person["access_token"], AUDIENCE],
                 [person["id_token"], "demo-spa"],
             ],

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 
 use super::authorize::{error_page, query_of};
 use super::{SESSION_COOKIE, SPA_CLIENT_ID, SignIn, User, now_secs};
-use crate::local_issuer::{IssuerState, TOKEN_LIFETIME_SECS, TokenError, secrets_match, token_id};
+use crate::local_issuer::{
+    IssuerState, TOKEN_LIFETIME_SECS, TokenError, secrets_match, signing_failed, token_answer, token_id,
+};
 
 /// `grant_type=authorization_code` at `/oauth/token` (RFC 6749 4.1.3, RFC 7636 4.6).
 pub fn exchange_code(
@@ -68,25 +70,9 @@ pub fn exchange_code(
         id_claims["nonce"] = json!(nonce);
     }
     profile(user, &mut id_claims);
-    let signing = |err: jsonwebtoken::errors::Error| {
-        log::error!("local issuer could not sign a token: {err}");
-        TokenError::Signing
-    };
-    let access_token = state.key.sign_access_token(&claims).map_err(signing)?;
-    let id_token = state.key.sign(&id_claims).map_err(signing)?;
-    let mut body = json!({
-        "access_token": access_token,
-        "id_token": id_token,
-        "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME_SECS,
-    });
-    if !scope.is_empty() {
-        body["scope"] = json!(scope);
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(body))
+    let access_token = state.key.sign_access_token(&claims).map_err(signing_failed)?;
+    let id_token = state.key.sign(&id_claims).map_err(signing_failed)?;
+    Ok(token_answer(access_token, Some(id_token), &scope))
 }
 
 /// Adds the profile claims of `user` to `claims`.

@@ -54,6 +54,22 @@ impl TestApp {
         Self::spawn(&all).await
     }
 
+    /// A client-credentials access token from the local issuer (local mode only).
+    pub async fn local_token(&self, client_id: &str, client_secret: &str) -> String {
+        let issuer = self.local_issuer_url.as_deref().expect("local mode runs the local issuer");
+        let body: serde_json::Value = self
+            .http
+            .post(format!("{issuer}oauth/token"))
+            .form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", client_secret)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["access_token"].as_str().unwrap_or_else(|| panic!("a token for {client_id}: {body}")).to_owned()
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         let mut request = self.http.get(format!("{}{path}", self.url));
         if let Some(token) = token {
