@@ -21,6 +21,9 @@ pub struct DemoConfig {
     pub token_endpoint: Option<String>,
     /// The audience the page asks tokens for.
     pub audience: String,
+    /// The public client a person signs in with (local mode only; docs/sign-in.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spa_client_id: Option<String>,
     /// The local demo clients with their secrets (local mode only, where the demo is served on
     /// loopback alone; the secrets are `LOCAL_CLIENT_SECRET` / `LOCAL_ADMIN_SECRET` or their
     /// documented defaults, so the page can ask the local issuer for tokens).

@@ -301,6 +301,7 @@ fn demo_config(settings: &Settings, api_url: &str, issuer_url: Option<&str>) -> 
         issuer_url: issuer_url.map(str::to_owned),
         token_endpoint: issuer_url.map(|issuer| format!("{issuer}oauth/token")),
         audience: settings.audiences[0].clone(),
+        spa_client_id: issuer_url.map(|_| local_issuer::SPA_CLIENT_ID.to_owned()),
         clients,
     }
 }

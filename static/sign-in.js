@@ -1,10 +1,10 @@
 // Signing a person in with the authorization-code flow and PKCE (RFC 6749 4.1, RFC 7636),
 // written out in plain JS so every step is visible: this is what the Auth0 SPA SDK does for a
-// single-page app. In local mode the server's own issuer plays Auth0 (client `demo-spa`).
+// single-page app. In local mode the server's own issuer plays Auth0 (its public client,
+// `config.spaClientId`, is `demo-spa`).
 // The user's tokens live in memory only; a reload forgets them, and "Sign in" gets a new code
 // from the issuer's session without the form.
 
-const CLIENT_ID = 'demo-spa';
 // Survives the round trip to the issuer's login page, in this tab only.
 const PENDING_KEY = 'hello-api.sign-in';
 
@@ -36,7 +36,7 @@ function redirectUri() {
 
 // Whether this server offers sign-in: only its local issuer does.
 export function signInAvailable(config) {
-  return Boolean(config.issuerUrl && config.tokenEndpoint);
+  return Boolean(config.issuerUrl && config.tokenEndpoint && config.spaClientId);
 }
 
 // Sends the browser to the issuer's /authorize; it comes back to this page with ?code=&state=.
@@ -46,7 +46,7 @@ export async function signIn(config) {
   const url = new URL('authorize', config.issuerUrl);
   url.search = new URLSearchParams({
     response_type: 'code',
-    client_id: CLIENT_ID,
+    client_id: config.spaClientId,
     redirect_uri: redirectUri(),
     scope: 'openid profile email',
     audience: config.audience,
@@ -62,7 +62,7 @@ export async function signIn(config) {
 export function signOut(config) {
   user = null;
   const url = new URL('v2/logout', config.issuerUrl);
-  url.search = new URLSearchParams({ client_id: CLIENT_ID, returnTo: redirectUri() }).toString();
+  url.search = new URLSearchParams({ client_id: config.spaClientId, returnTo: redirectUri() }).toString();
   window.location.assign(url.toString());
 }
 
@@ -81,7 +81,7 @@ export async function completeSignIn(config) {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
       grant_type: 'authorization_code',
-      client_id: CLIENT_ID,
+      client_id: config.spaClientId,
       code: params.get('code'),
       code_verifier: pending.verifier,
       redirect_uri: redirectUri(),

@@ -23,6 +23,7 @@ async fn local_mode_serves_the_page_and_a_config_that_points_at_the_api_and_issu
     assert_eq!(config["apiServerUrl"], app.url);
     assert_eq!(config["issuerUrl"], issuer);
     assert_eq!(config["tokenEndpoint"], format!("{issuer}oauth/token"));
+    assert_eq!(config["spaClientId"], "demo-spa");
     let issuer_origin = issuer.trim_end_matches('/');
     assert_eq!(
         csp,
@@ -69,5 +70,8 @@ async fn outside_local_mode_the_demo_is_off_unless_asked_for() {
     let on = TestApp::trusting(&issuer, &[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://127.0.0.1:0")]).await;
     let origin = on.demo_origin.clone().unwrap();
     let config: Value = on.http.get(format!("{origin}/config.json")).send().await.unwrap().json().await.unwrap();
-    assert!(config.get("clients").is_none() && config.get("tokenEndpoint").is_none(), "no demo clients: {config}");
+    assert!(
+        config.get("clients").is_none() && config.get("tokenEndpoint").is_none() && config.get("spaClientId").is_none(),
+        "no demo clients: {config}"
+    );
 }
