@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::config::{AuthorityVars, ConfigError};
+use crate::config::{AuthorityVars, ConfigError, LocalVars};
 use crate::urls::check_transport;
 
 pub use provider::TokenRequest;
@@ -50,15 +50,9 @@ pub struct ClientSettings {
     /// The API's resource indicator (RFC 8707), an absolute URI (not with the Entra ID or B2C presets)
     #[arg(long, env = "CLIENT_RESOURCE", value_name = "URI")]
     pub resource: Option<String>,
-    /// Local mode: the local issuer's port [default: 6061]
-    #[arg(long, env = "LOCAL_ISSUER_PORT", value_name = "PORT")]
-    pub local_issuer_port: Option<String>,
-    /// Local mode: demo-client's secret [default: demo-client-secret]
-    #[arg(long, env = "LOCAL_CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
-    pub local_client_secret: Option<String>,
-    /// Local mode: demo-admin's secret [default: demo-admin-secret]
-    #[arg(long, env = "LOCAL_ADMIN_SECRET", value_name = "SECRET", hide_env_values = true)]
-    pub local_admin_secret: Option<String>,
+    /// The local issuer's port and the demo clients' secrets, named as for the server.
+    #[command(flatten)]
+    pub local: LocalVars,
 }
 
 /// A failure of `hello-client`, printed as one line on stderr.

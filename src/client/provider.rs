@@ -65,7 +65,7 @@ impl TokenRequest {
             Authority::Local => {
                 let port = port_var(
                     "LOCAL_ISSUER_PORT",
-                    get(&settings.local_issuer_port).as_deref(),
+                    get(&settings.local.local_issuer_port).as_deref(),
                     defaults::LOCAL_ISSUER_PORT,
                 )?;
                 if port == 0 {
@@ -185,8 +185,8 @@ fn extra_fields(settings: &ClientSettings, authority: &Authority) -> Result<Vec<
 /// The local issuer's demo clients have known secrets; another client id needs `CLIENT_SECRET`.
 fn local_secret(settings: &ClientSettings, client_id: &str) -> Result<String, ConfigError> {
     let (variable, default) = match client_id {
-        defaults::DEMO_CLIENT_ID => (&settings.local_client_secret, defaults::DEMO_CLIENT_SECRET),
-        defaults::DEMO_ADMIN_ID => (&settings.local_admin_secret, defaults::DEMO_ADMIN_SECRET),
+        defaults::DEMO_CLIENT_ID => (&settings.local.local_client_secret, defaults::DEMO_CLIENT_SECRET),
+        defaults::DEMO_ADMIN_ID => (&settings.local.local_admin_secret, defaults::DEMO_ADMIN_SECRET),
         _ => return Err(required("CLIENT_SECRET", &Authority::Local)),
     };
     Ok(ClientSettings::get(variable).unwrap_or_else(|| default.to_owned()))
@@ -234,8 +234,8 @@ mod tests {
 
         let admin = TokenRequest::from_settings(&settings(|s| {
             s.client_id = set("demo-admin");
-            s.local_admin_secret = set("changed");
-            s.local_issuer_port = set("7000");
+            s.local.local_admin_secret = set("changed");
+            s.local.local_issuer_port = set("7000");
         }))
         .unwrap();
         assert_eq!(admin.endpoint, Endpoint::At("http://127.0.0.1:7000/oauth/token".parse().unwrap()));
@@ -265,7 +265,7 @@ mod tests {
             ),
             ("AZURE_APP_CLIENT_ID", settings(|s| s.authority.azure_tenant_id = set("tenant"))),
             ("ISSUER_BASE_URL", settings(|s| s.authority.issuer_base_url = set("http://idp.example.com"))),
-            ("LOCAL_ISSUER_PORT", settings(|s| s.local_issuer_port = set("0"))),
+            ("LOCAL_ISSUER_PORT", settings(|s| s.local.local_issuer_port = set("0"))),
         ];
         for (variable, settings) in cases {
             let err = TokenRequest::from_settings(&settings).unwrap_err();

@@ -26,6 +26,7 @@ pub use vars::command;
 
 use crate::auth::SigningAlgorithm;
 use parse::{algorithms, boolean, count, is_hostname, origin, seconds};
+pub use vars::LocalVars;
 use vars::ServerVars;
 
 pub use defaults::LOCAL_AUDIENCE;
@@ -152,9 +153,9 @@ impl ServerVars {
             None => vec![SigningAlgorithm::RS256],
         };
         let local = LocalIssuerSettings {
-            port: port_var("LOCAL_ISSUER_PORT", self.local_issuer_port.as_deref(), defaults::LOCAL_ISSUER_PORT)?,
-            client_secret: self.local_client_secret.unwrap_or_else(|| defaults::DEMO_CLIENT_SECRET.into()),
-            admin_secret: self.local_admin_secret.unwrap_or_else(|| defaults::DEMO_ADMIN_SECRET.into()),
+            port: port_var("LOCAL_ISSUER_PORT", self.local.local_issuer_port.as_deref(), defaults::LOCAL_ISSUER_PORT)?,
+            client_secret: self.local.local_client_secret.unwrap_or_else(|| defaults::DEMO_CLIENT_SECRET.into()),
+            admin_secret: self.local.local_admin_secret.unwrap_or_else(|| defaults::DEMO_ADMIN_SECRET.into()),
             key_file: self.local_issuer_key_file.map_or_else(|| ".local-issuer-key.pem".into(), PathBuf::from),
         };
         let serve_demo = serve_demo(self.serve_demo.as_deref(), &client_origin, &authority)?;

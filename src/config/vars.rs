@@ -64,7 +64,23 @@ pub(super) struct ServerVars {
     /// Serve Prometheus metrics at /metrics (on or off) [default: on]
     #[arg(long, env, value_name = "BOOL")]
     pub metrics: Option<String>,
-    /// Local mode: the local issuer's port on 127.0.0.1; 0 picks a free port [default: 6061]
+    #[serde(flatten)]
+    #[command(flatten)]
+    pub local: LocalVars,
+    /// Local mode: the local issuer's signing key, kept across restarts [default: .local-issuer-key.pem]
+    #[arg(long, env, value_name = "FILE")]
+    pub local_issuer_key_file: Option<String>,
+    /// Log filter (env_logger syntax) [default: info]
+    #[arg(long, env, value_name = "FILTER")]
+    pub rust_log: Option<String>,
+}
+
+/// The local issuer's variables, declared once for the server (where it runs) and `hello-client`
+/// (which asks it for tokens).
+#[derive(Clone, Debug, Default, Deserialize, Args)]
+pub struct LocalVars {
+    /// Local mode: the local issuer's port on loopback (for the server, 0 picks a free port)
+    /// [default: 6061]
     #[arg(long, env, value_name = "PORT")]
     pub local_issuer_port: Option<String>,
     /// Local mode: demo-client's secret [default: demo-client-secret]
@@ -73,12 +89,6 @@ pub(super) struct ServerVars {
     /// Local mode: demo-admin's secret [default: demo-admin-secret]
     #[arg(long, env, value_name = "SECRET", hide_env_values = true)]
     pub local_admin_secret: Option<String>,
-    /// Local mode: the local issuer's signing key, kept across restarts [default: .local-issuer-key.pem]
-    #[arg(long, env, value_name = "FILE")]
-    pub local_issuer_key_file: Option<String>,
-    /// Log filter (env_logger syntax) [default: info]
-    #[arg(long, env, value_name = "FILTER")]
-    pub rust_log: Option<String>,
 }
 
 /// `hello-api`'s command line: every setting as a flag, falling back to its variable.
