@@ -257,6 +257,9 @@ async fn pkce_is_required_and_a_code_is_bound_to_its_verifier_and_redirect_uri()
         .await
         .unwrap();
     assert_eq!(form.status(), 400, "a form without a code is refused");
+    let body: Value = form.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["error_description"], "code is required");
 }
 
 #[tokio::test]

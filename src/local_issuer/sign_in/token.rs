@@ -22,9 +22,11 @@ pub fn exchange_code(
     state: &IssuerState,
     sign_in: &SignIn,
 ) -> Result<HttpResponse, TokenError> {
-    let parameter = |name: &'static str| parameters.get(name).ok_or(TokenError::InvalidRequest(name));
-    let (code, verifier) = (parameter("code")?, parameter("code_verifier")?);
-    let (client_id, redirect_uri) = (parameter("client_id")?, parameter("redirect_uri")?);
+    let parameter = |name: &str, missing: &'static str| parameters.get(name).ok_or(TokenError::InvalidRequest(missing));
+    let code = parameter("code", "code is required")?;
+    let verifier = parameter("code_verifier", "code_verifier is required (PKCE)")?;
+    let client_id = parameter("client_id", "client_id is required")?;
+    let redirect_uri = parameter("redirect_uri", "redirect_uri is required")?;
     let entry = sign_in
         .codes
         .lock()
