@@ -23,6 +23,7 @@ mod process;
 mod properties;
 mod pyjwt;
 mod sign_in;
+mod sign_in_attacks;
 mod spa_sdk;
 mod token_cache;
 mod tokens;
