@@ -178,7 +178,7 @@ async fn pkce_values_have_the_shape_rfc_7636_gives_them() {
         assert_eq!(body["error"], "invalid_request", "code_verifier={bad:?}: {body}");
     }
     // The limits themselves are allowed: 43 and 128 unreserved characters.
-    for verifier in ["A".repeat(43), "-._~0aZ".repeat(18)[..128].to_owned()] {
+    for verifier in ["A".repeat(43), "-._~0aZ".repeat(19)[..128].to_owned()] {
         let challenged = query(&[("code_challenge", Some(&challenge(&verifier)))]);
         let response = log_in(&app, &challenged, "user@example.com", "demo-user-password").await;
         let code = parameter(&location(&response), "code").unwrap();
