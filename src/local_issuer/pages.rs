@@ -115,9 +115,17 @@ pub(super) fn login_page(
     let mut asks: String =
         request.scope.split(' ').filter_map(scope_words).map(|words| format!("<li>{}</li>", escape(words))).collect();
     if let Some(audience) = &request.audience {
+        let roles: Vec<String> = users
+            .iter()
+            .map(|user| match user.permissions.as_slice() {
+                [] => format!("none for {}", escape(user.role)),
+                permissions => format!("<code>{}</code> for {}", escape(&permissions.join(" ")), escape(user.role)),
+            })
+            .collect();
         asks.push_str(&format!(
-            "<li>to call <code>{}</code> as you, with the permissions of your role</li>",
-            escape(audience)
+            "<li>to call <code>{}</code> as you, with your role's permissions: {}</li>",
+            escape(audience),
+            roles.join(", ")
         ));
     }
     if asks.is_empty() {

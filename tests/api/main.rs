@@ -17,6 +17,7 @@ mod key_set_attacks;
 mod limits;
 mod local_issuer;
 mod logging;
+mod login_page;
 mod messages;
 mod operations;
 mod process;
