@@ -38,7 +38,7 @@ pub(super) enum Refusal {
     /// The client or its redirect target cannot be trusted: a 400 page, never a redirect.
     Page(String),
     /// An RFC 6749 `error` and `error_description` sent back to the client.
-    ToClient(Target, &'static str, &'static str),
+    ToClient(Box<Target>, &'static str, &'static str),
 }
 
 /// Checks `params` against the SPA client at `client_origin` and the API's `audience`.
@@ -64,7 +64,7 @@ pub(super) fn check(params: &Params, client_origin: &str, audience: &str) -> Res
     // A `state` over its limit is neither stored nor echoed: the refusal goes back without it.
     let too_long = over_limit(params);
     let state = get("state").filter(|_| too_long != Some(super::params::STATE_TOO_LONG)).map(str::to_owned);
-    let target = Target { redirect_uri, state, web_message };
+    let target = Box::new(Target { redirect_uri, state, web_message });
     if let Some(description) = too_long {
         return Err(Refusal::ToClient(target, "invalid_request", description));
     }
@@ -97,7 +97,7 @@ pub(super) fn check(params: &Params, client_origin: &str, audience: &str) -> Res
         scope: scope.copied().collect::<Vec<_>>().join(" "),
         audience: get("audience").map(str::to_owned),
         prompt,
-        target,
+        target: *target,
     })
 }
 

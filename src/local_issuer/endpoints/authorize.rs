@@ -11,21 +11,21 @@ use crate::local_issuer::params;
 use crate::local_issuer::response_modes::respond;
 use crate::local_issuer::sign_in::{SignIn, set_cookie};
 
-/// The checked request of `request`, or the answer refusing it; `status` is the redirect's.
-fn checked(
-    request: &HttpRequest,
-    state: &IssuerState,
-    sign_in: &SignIn,
-    status: StatusCode,
-) -> Result<AuthRequest, HttpResponse> {
-    let query = params::query(request).map_err(error_page)?;
-    check(&query, &sign_in.client_origin, &state.audience).map_err(|refusal| match refusal {
+/// The checked request of `request`.
+fn checked(request: &HttpRequest, state: &IssuerState, sign_in: &SignIn) -> Result<AuthRequest, Refusal> {
+    let query = params::query(request).map_err(|description| Refusal::Page(description.to_owned()))?;
+    check(&query, &sign_in.client_origin, &state.audience)
+}
+
+/// The answer refusing a request; `status` is the redirect's (303 after the form's POST).
+fn refuse(refusal: Refusal, status: StatusCode, sign_in: &SignIn) -> HttpResponse {
+    match refusal {
         Refusal::Page(description) => error_page(&description),
         Refusal::ToClient(target, error, description) => {
             let response = vec![("error", error.to_owned()), ("error_description", description.to_owned())];
             respond(&target, response, status, &sign_in.client_origin)
         }
-    })
+    }
 }
 
 /// `GET /authorize`: a code from the session, or the login form.
@@ -34,9 +34,9 @@ pub(in crate::local_issuer) async fn authorize(
     state: web::Data<IssuerState>,
     sign_in: web::Data<SignIn>,
 ) -> HttpResponse {
-    let auth = match checked(&request, &state, &sign_in, StatusCode::FOUND) {
+    let auth = match checked(&request, &state, &sign_in) {
         Ok(auth) => auth,
-        Err(answer) => return answer,
+        Err(refusal) => return refuse(refusal, StatusCode::FOUND, &sign_in),
     };
     let session = sign_in.session(&request).filter(|_| auth.prompt != Prompt::Login);
     match session {
@@ -68,9 +68,9 @@ pub(in crate::local_issuer) async fn log_in(
     sign_in: web::Data<SignIn>,
 ) -> HttpResponse {
     // After a POST, 303 makes the browser follow with a GET.
-    let auth = match checked(&request, &state, &sign_in, StatusCode::SEE_OTHER) {
+    let auth = match checked(&request, &state, &sign_in) {
         Ok(auth) => auth,
-        Err(answer) => return answer,
+        Err(refusal) => return refuse(refusal, StatusCode::SEE_OTHER, &sign_in),
     };
     // Every user's password is compared, so the time does not tell which emails exist.
     let mut found = None;
