@@ -4,7 +4,7 @@
 use super::params::{BadTarget, Params, over_limit, redirect_target};
 use super::pkce;
 use super::response_modes::Target;
-use crate::local_issuer::SPA_CLIENT_ID;
+use crate::local_issuer::state::SPA_CLIENT_ID;
 
 /// The OpenID scopes a code may carry; anything else the caller sent is not kept.
 const OPENID_SCOPES: [&str; 3] = ["openid", "profile", "email"];

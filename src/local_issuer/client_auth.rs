@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::common::secrets_match;
 use super::errors::TokenError;
 use super::params::Params;
-use super::{DemoClient, SPA_CLIENT_ID};
+use super::state::{DemoClient, SPA_CLIENT_ID};
 
 /// An authenticated client.
 pub(super) enum Client<'a> {

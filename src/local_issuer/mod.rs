@@ -13,7 +13,7 @@
 //! - `tokens.rs`: the claims of every token; `errors.rs`: the token endpoint's errors;
 //! - `params.rs`: request parameters, their limits and redirect targets; `pages.rs` and
 //!   `pages/`: the HTML a person sees; `common.rs`: ids, time, locks, secret comparison;
-//! - `key.rs`: the signing key.
+//! - `state.rs`: the clients and what every handler shares; `key.rs`: the signing key.
 
 mod authorization;
 mod client_auth;
@@ -27,12 +27,12 @@ mod params;
 mod pkce;
 mod response_modes;
 mod sign_in;
+mod state;
 mod store;
 mod tokens;
 mod users;
 
 use std::net::TcpListener;
-use std::sync::{Arc, OnceLock};
 
 use actix_web::http::{Method, header};
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -40,69 +40,10 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 pub use errors::TokenError;
 pub use key::{KeyFileError, SigningKey, generate_pem};
 pub use sign_in::SignIn;
+pub use state::{DemoClient, IssuerState, SPA_CLIENT_ID, TOKEN_LIFETIME_SECS, ValidatorSlot, demo_clients};
 pub use users::{User, demo_users};
 
-use crate::auth::{Permission, ReadAdminMessages, Validator};
-use crate::config::{LocalIssuerSettings, defaults};
 use crate::routes::{get_only, only};
-
-/// Lifetime of issued tokens, in seconds.
-pub const TOKEN_LIFETIME_SECS: u64 = 3600;
-
-/// The public SPA client's id.
-pub const SPA_CLIENT_ID: &str = "demo-spa";
-
-/// A client the local issuer knows.
-#[derive(Clone, Debug)]
-pub struct DemoClient {
-    /// `demo-client` or `demo-admin`.
-    pub id: &'static str,
-    /// Its secret (`LOCAL_CLIENT_SECRET` / `LOCAL_ADMIN_SECRET`).
-    pub secret: String,
-    /// Permissions put in its tokens.
-    pub permissions: Vec<&'static str>,
-}
-
-/// The two demo clients, with their configured secrets.
-pub fn demo_clients(settings: &LocalIssuerSettings) -> Vec<DemoClient> {
-    vec![
-        DemoClient { id: defaults::DEMO_CLIENT_ID, secret: settings.client_secret.clone(), permissions: vec![] },
-        DemoClient {
-            id: defaults::DEMO_ADMIN_ID,
-            secret: settings.admin_secret.clone(),
-            permissions: vec![ReadAdminMessages::NAME],
-        },
-    ]
-}
-
-/// The validator `/userinfo` checks tokens with: the API's own, set once it exists (the API's
-/// validator trusts the issuer through discovery, so it is made after the issuer starts).
-pub type ValidatorSlot = Arc<OnceLock<web::Data<Validator>>>;
-
-/// Everything the issuer's handlers share.
-pub struct IssuerState {
-    issuer: String,
-    audience: String,
-    key: SigningKey,
-    clients: Vec<DemoClient>,
-    validator: ValidatorSlot,
-}
-
-impl IssuerState {
-    /// An issuer at `issuer` (e.g. `http://127.0.0.1:6061/`) minting tokens for `audience`.
-    pub fn new(issuer: String, audience: String, key: SigningKey, clients: Vec<DemoClient>) -> Self {
-        Self { issuer, audience, key, clients, validator: ValidatorSlot::default() }
-    }
-
-    /// Where start-up puts the API's validator for `/userinfo`.
-    pub fn validator_slot(&self) -> ValidatorSlot {
-        Arc::clone(&self.validator)
-    }
-
-    fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer)
-    }
-}
 
 /// The issuer's HTTP server on already bound listeners (loopback only).
 pub fn server(

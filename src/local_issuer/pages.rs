@@ -5,9 +5,8 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use serde_json::Value;
 
-use super::authorization::AuthRequest;
 use super::users::User;
-use crate::local_issuer::SPA_CLIENT_ID;
+use crate::local_issuer::state::SPA_CLIENT_ID;
 
 const LOGIN: &str = include_str!("pages/login.html");
 const ERROR: &str = include_str!("pages/error.html");
@@ -102,10 +101,12 @@ fn scope_words(scope: &str) -> Option<&'static str> {
 }
 
 /// The login form; it posts back to `/authorize` with the same query. It names the client and
-/// what it asks for, and offers the demo accounts. `form_action` is the client origin, where the
-/// answer to the form goes (a redirect after a POST is bound by `form-action`).
+/// what it asks for (the OpenID `scope` granted, the `audience`), and offers the demo accounts.
+/// Its `form-action` allows `client_origin`, where the answer to the form is redirected (a
+/// redirect after a form's POST is bound by `form-action`).
 pub(super) fn login_page(
-    request: &AuthRequest,
+    scope: &str,
+    audience: Option<&str>,
     query: &str,
     users: &[User],
     error: Option<&str>,
@@ -113,8 +114,8 @@ pub(super) fn login_page(
     client_origin: &str,
 ) -> HttpResponse {
     let mut asks: String =
-        request.scope.split(' ').filter_map(scope_words).map(|words| format!("<li>{}</li>", escape(words))).collect();
-    if let Some(audience) = &request.audience {
+        scope.split(' ').filter_map(scope_words).map(|words| format!("<li>{}</li>", escape(words))).collect();
+    if let Some(audience) = audience {
         let roles: Vec<String> = users
             .iter()
             .map(|user| match user.permissions.as_slice() {

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::common::{now_secs, random_id};
+use super::state::{IssuerState, TOKEN_LIFETIME_SECS};
 use super::users::User;
-use super::{IssuerState, TOKEN_LIFETIME_SECS};
 
 /// Who an access token is for.
 pub(super) struct Subject<'a> {

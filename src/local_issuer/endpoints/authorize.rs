@@ -3,13 +3,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::local_issuer::IssuerState;
 use crate::local_issuer::authorization::{AuthRequest, Prompt, Refusal, check};
 use crate::local_issuer::common::{now_secs, secrets_match};
 use crate::local_issuer::pages::{error_page, login_page};
 use crate::local_issuer::params;
 use crate::local_issuer::response_modes::respond;
 use crate::local_issuer::sign_in::{SignIn, set_cookie};
+use crate::local_issuer::state::IssuerState;
 
 /// The checked request of `request`.
 fn checked(request: &HttpRequest, state: &IssuerState, sign_in: &SignIn) -> Result<AuthRequest, Refusal> {
@@ -49,8 +49,20 @@ pub(in crate::local_issuer) async fn authorize(
                 vec![("error", "login_required".into()), ("error_description", "the user is not signed in".into())];
             respond(&auth.target, response, StatusCode::FOUND, &sign_in.client_origin)
         }
-        None => login_page(&auth, request.query_string(), &sign_in.users, None, "", &sign_in.client_origin),
+        None => login(&auth, &request, &sign_in, None, ""),
     }
+}
+
+/// The login page for `auth`, posting back with the query of `request`.
+fn login(
+    auth: &AuthRequest,
+    request: &HttpRequest,
+    sign_in: &SignIn,
+    error: Option<&str>,
+    username: &str,
+) -> HttpResponse {
+    let (scope, audience) = (&auth.scope, auth.audience.as_deref());
+    login_page(scope, audience, request.query_string(), &sign_in.users, error, username, &sign_in.client_origin)
 }
 
 /// The login form's fields.
@@ -81,15 +93,7 @@ pub(in crate::local_issuer) async fn log_in(
         }
     }
     let Some(user) = found else {
-        let error = Some("Wrong email or password.");
-        return login_page(
-            &auth,
-            request.query_string(),
-            &sign_in.users,
-            error,
-            &form.username,
-            &sign_in.client_origin,
-        );
+        return login(&auth, &request, &sign_in, Some("Wrong email or password."), &form.username);
     };
     let (cookie, session) = sign_in.start_session(user, now_secs());
     let code = sign_in.issue_code(&auth, &session);

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::auth::{Permission, ReadAdminMessages};
-use crate::local_issuer::IssuerState;
+use crate::local_issuer::state::IssuerState;
 
 pub(in crate::local_issuer) async fn metadata(state: web::Data<IssuerState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({

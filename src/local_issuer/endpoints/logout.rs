@@ -3,10 +3,10 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::local_issuer::SPA_CLIENT_ID;
 use crate::local_issuer::pages::{error_page, signed_out_page};
 use crate::local_issuer::params::{self, BadTarget, redirect_target};
 use crate::local_issuer::sign_in::{SignIn, set_cookie};
+use crate::local_issuer::state::SPA_CLIENT_ID;
 
 /// The session ends whatever the query says. A `returnTo` on the client origin is followed in
 /// its normalised form; one on another origin is not followed; a malformed one is refused.

@@ -8,8 +8,9 @@ use serde_json::json;
 use crate::local_issuer::client_auth::authenticate;
 use crate::local_issuer::errors::{TokenError, signing_failed};
 use crate::local_issuer::grants::{self, Issued};
+use crate::local_issuer::params;
 use crate::local_issuer::sign_in::SignIn;
-use crate::local_issuer::{IssuerState, TOKEN_LIFETIME_SECS, params};
+use crate::local_issuer::state::{IssuerState, TOKEN_LIFETIME_SECS};
 
 pub(in crate::local_issuer) async fn token(
     request: HttpRequest,

@@ -5,8 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::auth::{AuthError, InvalidToken, bearer_token};
-use crate::local_issuer::IssuerState;
 use crate::local_issuer::sign_in::SignIn;
+use crate::local_issuer::state::IssuerState;
 
 pub(in crate::local_issuer) async fn userinfo(
     request: HttpRequest,

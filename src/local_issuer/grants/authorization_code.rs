@@ -5,9 +5,10 @@ use super::Issued;
 use crate::local_issuer::client_auth::Client;
 use crate::local_issuer::errors::TokenError;
 use crate::local_issuer::params::{Params, redirect_target};
+use crate::local_issuer::pkce;
 use crate::local_issuer::sign_in::SignIn;
+use crate::local_issuer::state::{IssuerState, SPA_CLIENT_ID};
 use crate::local_issuer::tokens::{SignedIn, Subject, access_claims, id_claims};
-use crate::local_issuer::{IssuerState, SPA_CLIENT_ID, pkce};
 
 /// Exchanges a code for an access token and an ID token.
 pub(in crate::local_issuer) fn grant(

@@ -1,10 +1,10 @@
 //! `grant_type=client_credentials`: a machine client's own token (RFC 6749 section 4.4).
 
 use super::Issued;
-use crate::local_issuer::IssuerState;
 use crate::local_issuer::client_auth::Client;
 use crate::local_issuer::errors::TokenError;
 use crate::local_issuer::params::Params;
+use crate::local_issuer::state::IssuerState;
 use crate::local_issuer::tokens::{Subject, access_claims};
 
 /// Issues the token of a confidential client.
