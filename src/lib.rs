@@ -17,7 +17,7 @@
 //!   [`auth::Validator`] (token → claims), [`auth::Claims`], the extractors handlers take
 //!   ([`auth::Claims`], [`auth::RequirePermission`]) and [`auth::AuthError`], mapped once to a response.
 //! - [`local_issuer`]: the embedded development issuer of local mode: tokens for machines, and
-//!   sign-in for people (`local_issuer::sign_in`, docs/sign-in.md).
+//!   sign-in for people (`local_issuer::endpoints`, `grants`, docs/sign-in.md).
 //! - [`demo`]: the browser demo's server (`static/`).
 //! - [`http`]: the one outbound HTTP client builder and size-limited body reader.
 //! - [`client`]: what `hello-client` needs: token requests, a token cache, the API call.

@@ -99,11 +99,13 @@ impl Application {
         };
 
         let mut local_issuer = None;
+        let mut userinfo_validator = None;
         let source = match settings.authority.key_source() {
             Some(source) => source,
             None => {
-                let (url, server, source) = start_local_issuer(&settings, &client_origin)?;
+                let (url, server, source, slot) = start_local_issuer(&settings, &client_origin)?;
                 local_issuer = Some((url, server));
+                userinfo_validator = Some(slot);
                 source
             }
         };
@@ -138,6 +140,10 @@ impl Application {
             Some(metrics) => validator.with_metrics(Arc::clone(metrics)),
             None => validator,
         });
+        // The issuer's `/userinfo` checks tokens with this same validator.
+        if let Some(slot) = userinfo_validator {
+            let _ = slot.set(validator.clone());
+        }
         let token_endpoint = match &local_issuer {
             Some((url, _)) => TokenEndpoint::Local(url),
             None => TokenEndpoint::Configured(&settings.authority),
@@ -247,7 +253,10 @@ impl Stopper {
 
 /// Starts the embedded local issuer (local mode): its URL, its server, and the key source that
 /// trusts it through discovery like any other issuer.
-fn start_local_issuer(settings: &Settings, client_origin: &str) -> Result<(String, Server, KeySource), StartupError> {
+fn start_local_issuer(
+    settings: &Settings,
+    client_origin: &str,
+) -> Result<(String, Server, KeySource, local_issuer::ValidatorSlot), StartupError> {
     // `localhost` keeps the issuer same-site with the SPA on `http://localhost:*`, so its session
     // cookie reaches it from the SDK's hidden iframe (docs/sign-in.md).
     let listener = bind("LOCAL_ISSUER_PORT", "127.0.0.1", settings.local.port)?;
@@ -258,10 +267,11 @@ fn start_local_issuer(settings: &Settings, client_origin: &str) -> Result<(Strin
     let key = SigningKey::load_or_create(&settings.local.key_file)?;
     let clients = local_issuer::demo_clients(&settings.local);
     let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients);
+    let validator_slot = state.validator_slot();
     let server = local_issuer::server(listeners, state, client_origin)?;
     let metadata_url = Url::parse(&issuer_url).map(|url| metadata_url(&url)).expect("the local issuer URL is valid");
     let issuer = IssuerCheck::Equals(issuer_url.clone());
-    Ok((issuer_url, server, KeySource::Discovery { metadata_url, issuer }))
+    Ok((issuer_url, server, KeySource::Discovery { metadata_url, issuer }, validator_slot))
 }
 
 /// Binds the demo's origin: `localhost` means both 127.0.0.1 and, when available, [::1].

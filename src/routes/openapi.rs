@@ -52,7 +52,7 @@ struct ApiDoc;
 
 /// Where a caller gets a token, for the `oauth2` scheme's `tokenUrl`.
 pub enum TokenEndpoint<'a> {
-    /// Local mode: the embedded issuer at this URL (`http://127.0.0.1:{port}/`).
+    /// Local mode: the embedded issuer at this URL (`http://localhost:{port}/`, its name).
     Local(&'a str),
     /// The configured issuer.
     Configured(&'a Authority),
@@ -219,10 +219,10 @@ mod tests {
 
     #[test]
     fn local_mode_names_the_local_issuers_token_endpoint() {
-        let document = parsed(TokenEndpoint::Local("http://127.0.0.1:6061/"));
+        let document = parsed(TokenEndpoint::Local("http://localhost:6061/"));
         assert_eq!(document["openapi"], "3.1.0");
         let flow = &document["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"];
-        assert_eq!(flow["tokenUrl"], "http://127.0.0.1:6061/oauth/token");
+        assert_eq!(flow["tokenUrl"], "http://localhost:6061/oauth/token");
         assert!(flow["scopes"]["read:admin-messages"].is_string());
         let bearer = &document["components"]["securitySchemes"]["bearer"];
         assert_eq!((bearer["type"].as_str(), bearer["scheme"].as_str()), (Some("http"), Some("bearer")));
@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn admin_requires_the_admin_scope_and_lists_every_status() {
-        let document = parsed(TokenEndpoint::Local("http://127.0.0.1:6061/"));
+        let document = parsed(TokenEndpoint::Local("http://localhost:6061/"));
         let admin = &document["paths"]["/api/messages/admin"]["get"];
         let statuses: Vec<&str> = admin["responses"].as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(statuses, ["200", "401", "403", "405", "500", "503"]);

@@ -8,17 +8,17 @@ use serde_json::{Value, json};
 
 use crate::helpers::{AUDIENCE, TestApp};
 
-const ORIGIN: &str = "http://localhost:4040";
+pub(crate) const ORIGIN: &str = "http://localhost:4040";
 pub(crate) const REDIRECT: &str = "http://localhost:4040/callback";
 pub(crate) const VERIFIER: &str = "a-verifier-of-at-least-43-characters-0123456789abcdef";
 
-fn challenge(verifier: &str) -> String {
+pub(crate) fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()))
 }
 
 /// The query of an authorization request, with `changes` replacing or (value `None`) removing
 /// parameters.
-fn query(changes: &[(&str, Option<&str>)]) -> String {
+pub(crate) fn query(changes: &[(&str, Option<&str>)]) -> String {
     let challenge = challenge(VERIFIER);
     let mut pairs: Vec<(String, String)> = [
         ("response_type", "code"),
@@ -43,11 +43,11 @@ fn query(changes: &[(&str, Option<&str>)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
 
-fn issuer(app: &TestApp) -> String {
+pub(crate) fn issuer(app: &TestApp) -> String {
     app.local_issuer_url.clone().expect("local mode runs the local issuer")
 }
 
-async fn authorize(app: &TestApp, query: &str, cookie: Option<&str>) -> reqwest::Response {
+pub(crate) async fn authorize(app: &TestApp, query: &str, cookie: Option<&str>) -> reqwest::Response {
     let mut request = app.http.get(format!("{}authorize?{query}", issuer(app)));
     if let Some(cookie) = cookie {
         request = request.header("Cookie", cookie);
@@ -55,7 +55,7 @@ async fn authorize(app: &TestApp, query: &str, cookie: Option<&str>) -> reqwest:
     request.send().await.unwrap()
 }
 
-async fn log_in(app: &TestApp, query: &str, username: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn log_in(app: &TestApp, query: &str, username: &str, password: &str) -> reqwest::Response {
     app.http
         .post(format!("{}authorize?{query}", issuer(app)))
         .form(&[("username", username), ("password", password)])
@@ -64,17 +64,17 @@ async fn log_in(app: &TestApp, query: &str, username: &str, password: &str) -> r
         .unwrap()
 }
 
-fn location(response: &reqwest::Response) -> url::Url {
+pub(crate) fn location(response: &reqwest::Response) -> url::Url {
     let location = response.headers().get("location").expect("a redirect").to_str().unwrap();
     url::Url::parse(location).unwrap()
 }
 
-fn parameter(url: &url::Url, name: &str) -> Option<String> {
+pub(crate) fn parameter(url: &url::Url, name: &str) -> Option<String> {
     url.query_pairs().find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
 }
 
 /// The session cookie (`name=value`) a login set.
-fn session_cookie(response: &reqwest::Response) -> String {
+pub(crate) fn session_cookie(response: &reqwest::Response) -> String {
     let cookie = response.headers().get("set-cookie").expect("a session cookie").to_str().unwrap();
     cookie.split(';').next().unwrap().to_owned()
 }
@@ -105,13 +105,13 @@ pub(crate) async fn exchange(app: &TestApp, code: &str, verifier: &str, redirect
         .unwrap()
 }
 
-async fn assert_invalid_grant(response: reqwest::Response) {
+pub(crate) async fn assert_invalid_grant(response: reqwest::Response) {
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant", "{body}");
 }
 
-fn decode_part(token: &str, index: usize) -> Value {
+pub(crate) fn decode_part(token: &str, index: usize) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(index).unwrap()).unwrap()).unwrap()
 }
 
