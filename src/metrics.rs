@@ -118,7 +118,12 @@ impl Metrics {
                 self.token_checks.with_label_values(&[outcome.as_str()]).inc();
             }
             Err(AuthError::KeysUnavailable { .. }) => self.token_checks.with_label_values(&["keys_unavailable"]).inc(),
-            Err(AuthError::MissingToken | AuthError::InsufficientScope(_)) => {}
+            Err(
+                AuthError::MissingToken
+                | AuthError::InsufficientScope(_)
+                | AuthError::InvalidProof(_)
+                | AuthError::ProofStoreUnavailable { .. },
+            ) => {}
         }
     }
 
