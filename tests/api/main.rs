@@ -7,6 +7,7 @@ mod config_errors;
 mod cors_and_headers;
 mod demo;
 mod docs;
+mod dpop;
 mod entra;
 mod hardening;
 mod helpers;
