@@ -124,7 +124,8 @@ impl Application {
         }
         let observer = metrics.clone().map(|metrics| metrics as Arc<dyn crate::auth::dpop::DpopObserver>);
         let dpop = web::Data::new(settings.dpop.gate(settings.clock_skew, observer));
-        let readiness = Readiness::new(Arc::clone(&key_set), settings.drain).with_replay_store(Arc::clone(dpop.store()));
+        let readiness =
+            Readiness::new(Arc::clone(&key_set), settings.drain).with_replay_store(Arc::clone(dpop.store()));
         let validator = Validator::new(
             key_set,
             TokenPolicy {

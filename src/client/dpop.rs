@@ -54,11 +54,8 @@ impl ProofKey {
             claims["ath"] = json!(URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, token.as_bytes())));
         }
         let header = json!({ "typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk });
-        let signed = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
+        let signed =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
         let signature =
             self.pair.sign(&self.rng, signed.as_bytes()).map_err(|_| "cannot sign a DPoP proof".to_owned())?;
         Ok(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref())))

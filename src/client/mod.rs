@@ -154,10 +154,8 @@ pub async fn call_api(
                 .header("DPoP", proof)
         }
     };
-    let response = request
-        .send()
-        .await
-        .map_err(|err| ClientError::network(format!("cannot reach the API at {url}"), &err))?;
+    let response =
+        request.send().await.map_err(|err| ClientError::network(format!("cannot reach the API at {url}"), &err))?;
     let status = response.status();
     let body = token::read_body(response, &format!("cannot read the API's answer from {url}")).await?;
     Ok((status, String::from_utf8_lossy(&body).into_owned()))

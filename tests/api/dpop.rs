@@ -175,22 +175,58 @@ async fn every_proof_check_refuses_with_its_fixed_phrase_and_a_dpop_challenge() 
         ("no proof header", vec![], "proof is missing"),
         ("two proof headers", vec![key.proof(&good()), key.proof(&good())], "only one proof is allowed"),
         ("not a JWS", vec!["not-a-jwt".into()], "proof is malformed"),
-        ("typ JWT", vec![key.proof_with_header(&with(key.header(), json!({"typ": "JWT"})), &good())], "proof type is not dpop+jwt"),
-        ("no typ", vec![key.proof_with_header(&with(key.header(), json!({"typ": null})), &good())], "proof type is not dpop+jwt"),
+        (
+            "typ JWT",
+            vec![key.proof_with_header(&with(key.header(), json!({"typ": "JWT"})), &good())],
+            "proof type is not dpop+jwt",
+        ),
+        (
+            "no typ",
+            vec![key.proof_with_header(&with(key.header(), json!({"typ": null})), &good())],
+            "proof type is not dpop+jwt",
+        ),
         ("alg not accepted", vec![DpopKey::ed25519().proof(&good())], "proof algorithm is not accepted"),
         ("alg HS256", vec![hs256], "proof algorithm is not accepted"),
-        ("alg none", vec![format!("{}.{}.", b64(with(key.header(), json!({"alg": "none"})).to_string()), b64(good().to_string()))], "proof algorithm is not accepted"),
-        ("no jwk", vec![key.proof_with_header(&with(key.header(), json!({"jwk": null})), &good())], "proof key is not usable"),
+        (
+            "alg none",
+            vec![format!(
+                "{}.{}.",
+                b64(with(key.header(), json!({"alg": "none"})).to_string()),
+                b64(good().to_string())
+            )],
+            "proof algorithm is not accepted",
+        ),
+        (
+            "no jwk",
+            vec![key.proof_with_header(&with(key.header(), json!({"jwk": null})), &good())],
+            "proof key is not usable",
+        ),
         ("a private jwk", vec![key.proof_with_header(&private_jwk, &good())], "proof key is not public"),
         ("signed by another key", vec![forged], "proof signature is invalid"),
         ("no jti", vec![key.proof(&changed(json!({"jti": null})))], "proof claims are missing"),
         ("another method", vec![key.proof(&changed(json!({"htm": "POST"})))], "proof is for another method"),
-        ("another path", vec![key.proof(&changed(json!({"htu": format!("{}/api/messages/admin", app.url)})))], "proof is for another URL"),
-        ("another host", vec![key.proof(&changed(json!({"htu": format!("https://api.example.com{PROTECTED}")})))], "proof is for another URL"),
+        (
+            "another path",
+            vec![key.proof(&changed(json!({"htu": format!("{}/api/messages/admin", app.url)})))],
+            "proof is for another URL",
+        ),
+        (
+            "another host",
+            vec![key.proof(&changed(json!({"htu": format!("https://api.example.com{PROTECTED}")})))],
+            "proof is for another URL",
+        ),
         ("iat too old", vec![key.proof(&changed(json!({"iat": now() - 400})))], "proof is outside its time window"),
-        ("iat in the future", vec![key.proof(&changed(json!({"iat": now() + 60})))], "proof is outside its time window"),
+        (
+            "iat in the future",
+            vec![key.proof(&changed(json!({"iat": now() + 60})))],
+            "proof is outside its time window",
+        ),
         ("no ath", vec![key.proof(&changed(json!({"ath": null})))], "proof is for another token"),
-        ("ath of another token", vec![key.proof(&changed(json!({"ath": b64(digest::digest(&digest::SHA256, b"other"))})))], "proof is for another token"),
+        (
+            "ath of another token",
+            vec![key.proof(&changed(json!({"ath": b64(digest::digest(&digest::SHA256, b"other"))})))],
+            "proof is for another token",
+        ),
         ("a valid proof by a key that is not the token's", vec![other.proof(&good())], "proof key is not the token's"),
     ];
     for (case, proofs, phrase) in cases {
@@ -224,8 +260,14 @@ async fn a_proof_is_accepted_once_and_the_token_cache_never_stands_in_for_one() 
     let proof = key.proof(&proof_claims("GET", &format!("{}{PROTECTED}", app.url), Some(&token)));
     assert_eq!(send(&app, PROTECTED, &format!("DPoP {token}"), &[&proof]).await.status(), 200);
     // The token is now in the verified-token cache; the proof is still checked every time.
-    assert_invalid_proof(send(&app, PROTECTED, &format!("DPoP {token}"), &[&proof]).await, "proof was already used", "replay").await;
-    assert_invalid_proof(send(&app, PROTECTED, &format!("DPoP {token}"), &[]).await, "proof is missing", "after a hit").await;
+    assert_invalid_proof(
+        send(&app, PROTECTED, &format!("DPoP {token}"), &[&proof]).await,
+        "proof was already used",
+        "replay",
+    )
+    .await;
+    assert_invalid_proof(send(&app, PROTECTED, &format!("DPoP {token}"), &[]).await, "proof is missing", "after a hit")
+        .await;
     let stolen = send(&app, PROTECTED, &format!("Bearer {token}"), &[]).await;
     assert_eq!(stolen.status(), 401, "the bound token without its key, as Bearer");
 }
@@ -234,8 +276,10 @@ async fn a_proof_is_accepted_once_and_the_token_cache_never_stands_in_for_one() 
 async fn token_refusals_follow_the_scheme_and_the_mode() {
     let key = DpopKey::es256();
     let algs = r#"DPoP algs="ES256""#;
-    let bearer = |description: &str| format!(r#"Bearer realm="api", error="invalid_token", error_description="{description}""#);
-    let dpop = |description: &str| format!(r#"DPoP error="invalid_token", error_description="{description}", algs="ES256""#);
+    let bearer =
+        |description: &str| format!(r#"Bearer realm="api", error="invalid_token", error_description="{description}""#);
+    let dpop =
+        |description: &str| format!(r#"DPoP error="invalid_token", error_description="{description}", algs="ES256""#);
     for mode in ["allowed", "required", "off"] {
         let (issuer, app, signer) = api(&[("DPOP", mode)]).await;
         let bound = bound_token(&issuer, &signer, &key, &[]);
@@ -251,9 +295,30 @@ async fn token_refusals_follow_the_scheme_and_the_mode() {
             "allowed" => vec![
                 ("no token", String::new(), None, 401, None, vec![r#"Bearer realm="api""#.into(), algs.into()]),
                 ("plain Bearer", format!("Bearer {plain}"), None, 200, None, vec![]),
-                ("bound as Bearer", format!("Bearer {bound}"), None, 401, Some("DPoP-bound token sent as Bearer"), vec![bearer("DPoP-bound token sent as Bearer"), algs.into()]),
-                ("plain with DPoP", format!("DPoP {plain}"), Some(proof_for(&plain)), 401, Some("token is not DPoP-bound"), vec![dpop("token is not DPoP-bound")]),
-                ("expired with DPoP", format!("DPoP {expired_bound}"), Some(proof_for(&expired_bound)), 401, Some("token has expired"), vec![dpop("token has expired")]),
+                (
+                    "bound as Bearer",
+                    format!("Bearer {bound}"),
+                    None,
+                    401,
+                    Some("DPoP-bound token sent as Bearer"),
+                    vec![bearer("DPoP-bound token sent as Bearer"), algs.into()],
+                ),
+                (
+                    "plain with DPoP",
+                    format!("DPoP {plain}"),
+                    Some(proof_for(&plain)),
+                    401,
+                    Some("token is not DPoP-bound"),
+                    vec![dpop("token is not DPoP-bound")],
+                ),
+                (
+                    "expired with DPoP",
+                    format!("DPoP {expired_bound}"),
+                    Some(proof_for(&expired_bound)),
+                    401,
+                    Some("token has expired"),
+                    vec![dpop("token has expired")],
+                ),
                 ("bound with DPoP", format!("DPoP {bound}"), Some(proof_for(&bound)), 200, None, vec![]),
             ],
             "required" => vec![
@@ -264,7 +329,14 @@ async fn token_refusals_follow_the_scheme_and_the_mode() {
             _ => vec![
                 ("no token", String::new(), None, 401, None, vec![r#"Bearer realm="api""#.into()]),
                 ("bound as Bearer", format!("Bearer {bound}"), None, 200, None, vec![]),
-                ("DPoP scheme", format!("DPoP {bound}"), Some(proof_for(&bound)), 401, None, vec![r#"Bearer realm="api""#.into()]),
+                (
+                    "DPoP scheme",
+                    format!("DPoP {bound}"),
+                    Some(proof_for(&bound)),
+                    401,
+                    None,
+                    vec![r#"Bearer realm="api""#.into()],
+                ),
             ],
         };
         for (case, authorization, proof, status, description, expected_challenges) in cases {
@@ -298,7 +370,10 @@ async fn a_missing_permission_is_a_403_challenged_in_the_scheme_used() {
     let proof = key.proof(&proof_claims("GET", &format!("{}{ADMIN}", app.url), Some(&token)));
     let response = send(&app, ADMIN, &format!("DPoP {token}"), &[&proof]).await;
     assert_eq!(response.status(), 403);
-    assert_eq!(challenges(&response), [r#"DPoP error="insufficient_scope", scope="read:admin-messages", algs="ES256""#]);
+    assert_eq!(
+        challenges(&response),
+        [r#"DPoP error="insufficient_scope", scope="read:admin-messages", algs="ES256""#]
+    );
     let admin = bound_token(&issuer, &signer, &key, &["read:admin-messages"]);
     let proof = key.proof(&proof_claims("GET", &format!("{}{ADMIN}", app.url), Some(&admin)));
     assert_eq!(send(&app, ADMIN, &format!("DPoP {admin}"), &[&proof]).await.status(), 200);
@@ -312,7 +387,12 @@ async fn public_url_is_the_base_of_htu_behind_a_proxy() {
     let public = key.proof(&proof_claims("GET", &format!("https://api.example.com{PROTECTED}"), Some(&token)));
     assert_eq!(send(&app, PROTECTED, &format!("DPoP {token}"), &[&public]).await.status(), 200);
     let internal = key.proof(&proof_claims("GET", &format!("{}{PROTECTED}", app.url), Some(&token)));
-    assert_invalid_proof(send(&app, PROTECTED, &format!("DPoP {token}"), &[&internal]).await, "proof is for another URL", "internal URL").await;
+    assert_invalid_proof(
+        send(&app, PROTECTED, &format!("DPoP {token}"), &[&internal]).await,
+        "proof is for another URL",
+        "internal URL",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -27,7 +27,11 @@ async fn hello_client(vars: &[(&str, &str)], args: &[&str]) -> Output {
 
 /// The RFC 7638 thumbprint of a P-256 JWK, by hand.
 fn jkt(jwk: &Value) -> String {
-    let canonical = format!(r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#, jwk["x"].as_str().unwrap(), jwk["y"].as_str().unwrap());
+    let canonical = format!(
+        r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+        jwk["x"].as_str().unwrap(),
+        jwk["y"].as_str().unwrap()
+    );
     b64(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()))
 }
 
@@ -50,10 +54,7 @@ async fn binding_issuer(signer: &Signer) -> FakeIssuer {
         let proof = jsonwebtoken::decode::<Value>(proof, &key, &validation).expect("the proof verifies").claims;
         assert_eq!((proof["htm"].as_str(), proof["htu"].as_str()), (Some("POST"), Some(token_endpoint.as_str())));
         assert!(proof.get("ath").is_none() && proof["jti"].is_string() && proof["iat"].is_u64(), "{proof}");
-        let bound = with(
-            claims(&iss, &["read:admin-messages"]),
-            json!({ "cnf": { "jkt": jkt(&header["jwk"]) } }),
-        );
+        let bound = with(claims(&iss, &["read:admin-messages"]), json!({ "cnf": { "jkt": jkt(&header["jwk"]) } }));
         (200, json!({ "access_token": signer.sign(&bound), "token_type": "DPoP", "expires_in": 600 }))
     });
     issuer
@@ -74,7 +75,10 @@ async fn dpop_flag_after_the_subcommand_gets_a_bound_token_and_calls_with_a_fres
     ];
     let runs: [(&[(&str, &str)], &[&str]); 2] = [
         (&[], &["call", "--dpop", "/api/messages/admin", "/api/messages/protected", "/api/messages/admin"]),
-        (&[("CLIENT_DPOP", "true")], &["call", "/api/messages/admin", "/api/messages/protected", "/api/messages/admin"]),
+        (
+            &[("CLIENT_DPOP", "true")],
+            &["call", "/api/messages/admin", "/api/messages/protected", "/api/messages/admin"],
+        ),
     ];
     for (extra, args) in runs {
         let mut all = vars.to_vec();

@@ -35,7 +35,9 @@ fn start_redis(port: u16) -> Child {
 async fn redis_answers(port: u16) -> bool {
     let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else { return false };
     let mut answer = [0u8; 7];
-    stream.write_all(b"PING\r\n").await.is_ok() && stream.read_exact(&mut answer).await.is_ok() && &answer == b"+PONG\r\n"
+    stream.write_all(b"PING\r\n").await.is_ok()
+        && stream.read_exact(&mut answer).await.is_ok()
+        && &answer == b"+PONG\r\n"
 }
 
 /// Polls `condition` every 100 ms for up to 30 s.
