@@ -272,6 +272,9 @@ async fn a_proof_is_accepted_once_and_the_token_cache_never_stands_in_for_one() 
     assert_eq!(stolen.status(), 401, "the bound token without its key, as Bearer");
 }
 
+/// (case, `Authorization`, proof, status, `error_description`, challenges).
+type Case<'a> = (&'a str, String, Option<String>, u16, Option<&'a str>, Vec<String>);
+
 #[tokio::test]
 async fn token_refusals_follow_the_scheme_and_the_mode() {
     let key = DpopKey::es256();
@@ -290,8 +293,7 @@ async fn token_refusals_follow_the_scheme_and_the_mode() {
         ));
         let url = format!("{}{PROTECTED}", app.url);
         let proof_for = |token: &str| key.proof(&proof_claims("GET", &url, Some(token)));
-        // (case, Authorization, proof, status, error_description, challenges)
-        let cases: Vec<(&str, String, Option<String>, u16, Option<&str>, Vec<String>)> = match mode {
+        let cases: Vec<Case> = match mode {
             "allowed" => vec![
                 ("no token", String::new(), None, 401, None, vec![r#"Bearer realm="api""#.into(), algs.into()]),
                 ("plain Bearer", format!("Bearer {plain}"), None, 200, None, vec![]),

@@ -73,7 +73,8 @@ async fn dpop_flag_after_the_subcommand_gets_a_bound_token_and_calls_with_a_fres
         ("CLIENT_SECRET", "caller-secret"),
         ("API_SERVER_URL", app.url.as_str()),
     ];
-    let runs: [(&[(&str, &str)], &[&str]); 2] = [
+    type Run<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let runs: [Run; 2] = [
         (&[], &["call", "--dpop", "/api/messages/admin", "/api/messages/protected", "/api/messages/admin"]),
         (
             &[("CLIENT_DPOP", "true")],
