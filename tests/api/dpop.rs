@@ -452,3 +452,44 @@ async fn the_openapi_document_names_the_dpop_scheme_beside_bearer() {
     assert_eq!(schemes["DPoP"]["scheme"], "DPoP");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
 }
+
+#[tokio::test]
+async fn a_redis_that_never_answers_gives_a_503_with_retry_after_not_a_hanging_request() {
+    // Accepts connections and never answers, as a hung Redis would.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let store = format!("redis://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let signer = Signer::rsa(0, "good", Algorithm::RS256);
+    let issuer = FakeIssuer::start(vec![signer.jwk()]).await;
+    let app = TestApp::trusting(&issuer, &[("DPOP_REPLAY_STORE", &store)]).await;
+    let plain = signer.sign(&claims(&issuer.issuer(), &[]));
+    app.wait_for_status(PROTECTED, &plain, 200).await;
+    let key = DpopKey::es256();
+    let token = bound_token(&issuer, &signer, &key, &[]);
+    let proof = key.proof(&proof_claims("GET", &format!("{}{PROTECTED}", app.url), Some(&token)));
+
+    // The outer limit only turns a hang into a failure; the store's own deadlines answer first.
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        send(&app, PROTECTED, &format!("DPoP {token}"), &[&proof]),
+    )
+    .await
+    .expect("the request does not hang");
+    assert_eq!(response.status(), 503);
+    assert!(response.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({ "message": "Unable to verify credentials" }));
+    let ready = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        app.http.get(format!("{}/health/ready", app.url)).send(),
+    )
+    .await
+    .expect("readiness does not hang")
+    .unwrap();
+    assert_eq!(ready.status(), 503);
+    assert_eq!(ready.json::<Value>().await.unwrap()["reason"], "replay store unreachable");
+}

@@ -137,3 +137,47 @@ fn json_object(segment: &str) -> Result<Map<String, Value>, ProofError> {
     let bytes = URL_SAFE_NO_PAD.decode(segment).map_err(|_| ProofError::Malformed)?;
     serde_json::from_slice(&bytes).map_err(|_| ProofError::Malformed)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The check as a token endpoint uses it (no token yet); every refusal is tested end to end
+    //! with proofs from another library in tests/api/dpop.rs.
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+    use serde_json::json;
+
+    use super::*;
+
+    fn b64(bytes: impl AsRef<[u8]>) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn proof(claims: &Value) -> (String, String) {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+        let point = pair.public_key().as_ref();
+        let jwk = json!({ "kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65]) });
+        let header = json!({ "typ": "dpop+jwt", "alg": "ES256", "jwk": jwk });
+        let signed = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+        let signature = pair.sign(&rng, signed.as_bytes()).unwrap();
+        (format!("{signed}.{}", b64(signature)), thumbprint(jwk.as_object().unwrap()).unwrap())
+    }
+
+    #[test]
+    fn at_a_token_endpoint_no_ath_is_needed_and_the_key_is_returned() {
+        let policy = ProofPolicy {
+            algorithms: vec![SigningAlgorithm::ES256],
+            window: Duration::from_secs(300),
+            leeway: Duration::from_secs(5),
+        };
+        let url = "http://localhost:6061/oauth/token";
+        let (proof, jkt) = proof(&json!({ "jti": "j1", "htm": "POST", "htu": url, "iat": 1000 }));
+        let request = ProofRequest { method: "POST", url, access_token: None, bound_key: None };
+        let verified = check_proof(&proof, &request, &policy, 1010.0).unwrap();
+        assert_eq!(verified, VerifiedProof { jkt, jti: "j1".into(), iat: 1000.0, expires_at: 1305.0 });
+        assert_eq!(check_proof(&proof, &request, &policy, 1306.0), Err(ProofError::OutOfWindow));
+        let get = ProofRequest { method: "GET", ..request };
+        assert_eq!(check_proof(&proof, &get, &policy, 1010.0), Err(ProofError::WrongMethod));
+    }
+}
