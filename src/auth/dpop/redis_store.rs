@@ -1,7 +1,7 @@
 //! Used proofs in Redis, shared by replicas: one atomic `SET key 1 NX EX ttl` per proof. Every
 //! call has a deadline, so a Redis that hangs turns into a 503, never into a hanging request.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,10 +16,20 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 /// `Retry-After` while Redis cannot be reached.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
+/// Least time between two attempts to connect after one failed, so that requests arriving while
+/// Redis is unreachable are refused at once instead of queueing behind connection attempts.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
 /// A Redis replay store; connects on first use, reconnects by itself.
 pub struct RedisReplayStore {
     client: redis::Client,
-    connection: tokio::sync::Mutex<Option<ConnectionManager>>,
+    connection: tokio::sync::Mutex<Connection>,
+}
+
+#[derive(Default)]
+struct Connection {
+    manager: Option<ConnectionManager>,
+    failed_at: Option<Instant>,
 }
 
 impl RedisReplayStore {
@@ -29,13 +39,16 @@ impl RedisReplayStore {
             return Err(format!("{url:?} is not memory or a redis://host:port[/db] URL"));
         }
         let client = redis::Client::open(url).map_err(|err| format!("{url:?} is not a Redis URL ({err})"))?;
-        Ok(Self { client, connection: tokio::sync::Mutex::new(None) })
+        Ok(Self { client, connection: tokio::sync::Mutex::new(Connection::default()) })
     }
 
     async fn connection(&self) -> Option<ConnectionManager> {
         let mut connection = self.connection.lock().await;
-        if let Some(manager) = connection.as_ref() {
+        if let Some(manager) = connection.manager.as_ref() {
             return Some(manager.clone());
+        }
+        if connection.failed_at.is_some_and(|failed_at| failed_at.elapsed() < RECONNECT_AFTER) {
+            return None;
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(CONNECT_TIMEOUT)
@@ -45,15 +58,17 @@ impl RedisReplayStore {
         let connect = ConnectionManager::new_with_config(self.client.clone(), config);
         match tokio::time::timeout(CONNECT_TIMEOUT * 2, connect).await {
             Ok(Ok(manager)) => {
-                *connection = Some(manager.clone());
+                *connection = Connection { manager: Some(manager.clone()), failed_at: None };
                 Some(manager)
             }
             Ok(Err(err)) => {
                 log::warn!("DPoP replay store: cannot connect to Redis: {err}");
+                connection.failed_at = Some(Instant::now());
                 None
             }
             Err(_) => {
                 log::warn!("DPoP replay store: connecting to Redis timed out");
+                connection.failed_at = Some(Instant::now());
                 None
             }
         }
