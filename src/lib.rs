@@ -14,7 +14,8 @@
 //! - [`host_check`]: in local mode, 421 for a `Host` that is not a loopback name.
 //! - [`logging`]: the logger, with client mistakes actix-http reports kept at DEBUG.
 //! - [`auth`]: the authorization layer: [`auth::KeySet`] (the cached key set, `auth/jwks/`),
-//!   [`auth::Validator`] (token → claims), [`auth::Claims`], the extractors handlers take
+//!   [`auth::Validator`] (token → claims), DPoP proofs and their replay store ([`auth::dpop`],
+//!   docs/dpop.md), [`auth::Claims`], the extractors handlers take
 //!   ([`auth::Claims`], [`auth::RequirePermission`]) and [`auth::AuthError`], mapped once to a response.
 //! - [`local_issuer`]: the embedded development issuer of local mode: tokens for machines, and
 //!   sign-in for people (`local_issuer::endpoints`, `grants`, docs/sign-in.md).

@@ -3,7 +3,8 @@
 //!
 //! Every label is bounded: `route` is the pattern of the matched route (or `unmatched`), never the
 //! raw path; `method` is a standard method name (or `other`); `status` is a three-digit code;
-//! `outcome` is `valid`, `keys_unavailable`, or a token error's fixed phrase with `_` for spaces.
+//! `outcome` is `valid`, `keys_unavailable`, or a token error's fixed phrase with `_` for spaces
+//! (for DPoP proofs: `valid`, `store_unavailable`, or a proof error's stable code).
 //! The hot path touches atomic counters only: no lock is held across a request and nothing is
 //! formatted until a scrape.
 
@@ -39,6 +40,7 @@ pub struct Metrics {
     fetches_failed: IntCounter,
     keys: IntGauge,
     token_cache_hits: IntCounter,
+    dpop_checks: IntCounterVec,
 }
 
 impl Metrics {
@@ -79,6 +81,14 @@ impl Metrics {
             "Token checks answered from the cache of verified tokens.",
         )
         .expect("a valid metric");
+        let dpop_checks = IntCounterVec::new(
+            Opts::new(
+                "hello_api_dpop_checks_total",
+                "DPoP proofs checked, by outcome: valid, store_unavailable, or why the proof is refused.",
+            ),
+            &["outcome"],
+        )
+        .expect("a valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(durations.clone()),
@@ -86,6 +96,7 @@ impl Metrics {
             Box::new(fetches.clone()),
             Box::new(keys.clone()),
             Box::new(token_cache_hits.clone()),
+            Box::new(dpop_checks.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -99,6 +110,7 @@ impl Metrics {
             token_checks,
             keys,
             token_cache_hits,
+            dpop_checks,
         }
     }
 
@@ -118,7 +130,12 @@ impl Metrics {
                 self.token_checks.with_label_values(&[outcome.as_str()]).inc();
             }
             Err(AuthError::KeysUnavailable { .. }) => self.token_checks.with_label_values(&["keys_unavailable"]).inc(),
-            Err(AuthError::MissingToken | AuthError::InsufficientScope(_)) => {}
+            Err(
+                AuthError::MissingToken
+                | AuthError::InsufficientScope(_)
+                | AuthError::InvalidProof(_)
+                | AuthError::ProofStoreUnavailable { .. },
+            ) => {}
         }
     }
 
@@ -138,6 +155,13 @@ impl Metrics {
         let mut text = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut text).expect("encoding into memory cannot fail");
         String::from_utf8(text).expect("the text format is UTF-8")
+    }
+}
+
+impl crate::auth::dpop::DpopObserver for Metrics {
+    /// `outcome` is a stable code (`valid`, `store_unavailable`, a proof error's code): bounded.
+    fn proof_checked(&self, outcome: &'static str) {
+        self.dpop_checks.with_label_values(&[outcome]).inc();
     }
 }
 

@@ -124,7 +124,10 @@ impl Application {
         if let Some(metrics) = &metrics {
             key_set.report_to(Arc::clone(metrics));
         }
-        let readiness = Readiness::new(Arc::clone(&key_set), settings.drain);
+        let observer = metrics.clone().map(|metrics| metrics as Arc<dyn crate::auth::dpop::DpopObserver>);
+        let dpop = web::Data::new(settings.dpop.gate(settings.clock_skew, observer));
+        let readiness =
+            Readiness::new(Arc::clone(&key_set), settings.drain).with_replay_store(Arc::clone(dpop.store()));
         let validator = Validator::new(
             key_set,
             TokenPolicy {
@@ -151,7 +154,7 @@ impl Application {
         let operations =
             Operations { readiness: readiness.clone(), metrics, openapi: openapi::document(token_endpoint) };
         let local_mode = local_issuer.is_some();
-        let api = api_server(api_listener, validator, operations, &client_origin, local_mode, extra_routes)?;
+        let api = api_server(api_listener, (validator, dpop), operations, &client_origin, local_mode, extra_routes)?;
 
         let issuer_url = local_issuer.as_ref().map(|(url, _)| url.clone());
         let curl_hint = issuer_url.as_ref().map(|issuer| curl_hint(&api_url, issuer, &settings));
@@ -353,7 +356,7 @@ struct Operations {
 /// security headers and access log of [`crate::middleware::finish`] around everything.
 fn api_server(
     listener: TcpListener,
-    validator: web::Data<Validator>,
+    (validator, dpop): (web::Data<Validator>, web::Data<crate::auth::dpop::Dpop>),
     operations: Operations,
     client_origin: &str,
     local_mode: bool,
@@ -364,7 +367,7 @@ fn api_server(
     let metrics = operations.metrics.map(web::Data::from);
     let openapi = operations.openapi;
     let server = HttpServer::new(move || {
-        let mut app = App::new().app_data(validator.clone()).app_data(readiness.clone());
+        let mut app = App::new().app_data(validator.clone()).app_data(dpop.clone()).app_data(readiness.clone());
         if let Some(metrics) = &metrics {
             app = app.app_data(metrics.clone()).service(routes::get_only("/metrics", crate::metrics::serve));
         }

@@ -7,6 +7,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use super::dpop::ProofError;
+
 /// Why a token is not valid. Each variant has one fixed, short description for clients: it
 /// never repeats the token, a claim value or an upstream error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -65,6 +67,15 @@ pub enum InvalidToken {
     /// A registered claim or a permissions claim of the wrong type.
     #[error("claims are not usable")]
     UnusableClaims,
+    /// Sent with the DPoP scheme, but the token has no `cnf.jkt`.
+    #[error("token is not DPoP-bound")]
+    NotDpopBound,
+    /// A token with `cnf.jkt` sent with the Bearer scheme (unless `DPOP=off`).
+    #[error("DPoP-bound token sent as Bearer")]
+    BoundTokenAsBearer,
+    /// A Bearer token while `DPOP=required`.
+    #[error("DPoP proof required")]
+    ProofRequired,
 }
 
 /// An authorization failure, as the client will see it.
@@ -85,6 +96,37 @@ pub enum AuthError {
         /// Sent as `Retry-After`, in whole seconds.
         retry_after: Duration,
     },
+    /// A DPoP proof that is not accepted: 401 `invalid_dpop_proof`.
+    #[error("invalid DPoP proof: {0}")]
+    InvalidProof(ProofError),
+    /// The replay store is full or unreachable, so a proof cannot be accepted once: 503.
+    #[error("DPoP replay store unavailable")]
+    ProofStoreUnavailable {
+        /// Sent as `Retry-After`, in whole seconds.
+        retry_after: Duration,
+    },
+}
+
+/// How a request presented its token: the scheme of the challenge a refusal carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// `Authorization: Bearer <token>`, or no token at all.
+    Bearer,
+    /// `Authorization: DPoP <token>` with a `DPoP` proof header.
+    Dpop,
+}
+
+/// An [`AuthError`] with what its challenge depends on: the scheme the request used, and the
+/// accepted proof algorithms (`None` with `DPOP=off`, when no DPoP challenge is offered).
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct Refusal {
+    /// Why the request is refused.
+    pub error: AuthError,
+    /// The scheme the request used.
+    pub scheme: Scheme,
+    /// `DPOP_ALGORITHMS` as a challenge's `algs` value (space-separated), unless DPoP is off.
+    pub dpop_algs: Option<std::sync::Arc<str>>,
 }
 
 /// The JSON error body, with its members in the order docs/contract.md, "Errors" shows them.
@@ -108,43 +150,83 @@ const REALM: &str = r#"Bearer realm="api""#;
 impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MissingToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::MissingToken | Self::InvalidToken(_) | Self::InvalidProof(_) => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
-            Self::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::KeysUnavailable { .. } | Self::ProofStoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code());
-        let body = match self {
-            Self::MissingToken => {
-                response.insert_header((header::WWW_AUTHENTICATE, REALM));
-                ErrorBody::message("Requires authentication")
-            }
-            Self::InvalidToken(reason) => {
-                let challenge = format!(r#"{REALM}, error="invalid_token", error_description="{reason}""#);
-                response.insert_header((header::WWW_AUTHENTICATE, challenge));
-                ErrorBody {
-                    message: "Bad credentials",
-                    error: Some("invalid_token"),
-                    error_description: Some(reason.to_string()),
-                }
-            }
-            Self::InsufficientScope(permission) => {
-                let challenge = format!(r#"{REALM}, error="insufficient_scope", scope="{permission}""#);
-                response.insert_header((header::WWW_AUTHENTICATE, challenge));
-                ErrorBody {
-                    message: "Permission denied",
-                    error: Some("insufficient_scope"),
-                    error_description: Some(format!("Requires {permission}")),
-                }
-            }
-            Self::KeysUnavailable { retry_after } => {
-                let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
-                response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
-                ErrorBody::message("Unable to verify credentials")
-            }
-        };
-        response.json(body)
+        respond(self, Scheme::Bearer, None)
     }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.error.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        respond(&self.error, self.scheme, self.dpop_algs.as_deref())
+    }
+}
+
+/// The one mapping of an error to status, body and challenges (docs/dpop.md, "Refusals").
+fn respond(error: &AuthError, scheme: Scheme, dpop_algs: Option<&str>) -> HttpResponse {
+    let mut response = HttpResponse::build(error.status_code());
+    let mut challenge = |value: String| {
+        response.append_header((header::WWW_AUTHENTICATE, value));
+    };
+    let dpop_offer = dpop_algs.map(|algs| format!(r#"DPoP algs="{algs}""#));
+    // A challenge in the scheme the request used.
+    let in_scheme = |params: String| match (scheme, dpop_algs) {
+        (Scheme::Dpop, Some(algs)) => format!(r#"DPoP {params}, algs="{algs}""#),
+        _ => format!("{REALM}, {params}"),
+    };
+    let body = match error {
+        AuthError::MissingToken => {
+            challenge(REALM.to_owned());
+            dpop_offer.into_iter().for_each(&mut challenge);
+            ErrorBody::message("Requires authentication")
+        }
+        AuthError::InvalidToken(reason) => {
+            let params = format!(r#"error="invalid_token", error_description="{reason}""#);
+            match reason {
+                InvalidToken::BoundTokenAsBearer => {
+                    challenge(format!("{REALM}, {params}"));
+                    dpop_offer.into_iter().for_each(&mut challenge);
+                }
+                InvalidToken::ProofRequired => dpop_offer.into_iter().for_each(&mut challenge),
+                _ => challenge(in_scheme(params)),
+            }
+            ErrorBody {
+                message: "Bad credentials",
+                error: Some("invalid_token"),
+                error_description: Some(reason.to_string()),
+            }
+        }
+        AuthError::InvalidProof(reason) => {
+            let algs = dpop_algs.unwrap_or_default();
+            challenge(format!(r#"DPoP error="invalid_dpop_proof", error_description="{reason}", algs="{algs}""#));
+            ErrorBody {
+                message: "Bad credentials",
+                error: Some("invalid_dpop_proof"),
+                error_description: Some(reason.to_string()),
+            }
+        }
+        AuthError::InsufficientScope(permission) => {
+            challenge(in_scheme(format!(r#"error="insufficient_scope", scope="{permission}""#)));
+            ErrorBody {
+                message: "Permission denied",
+                error: Some("insufficient_scope"),
+                error_description: Some(format!("Requires {permission}")),
+            }
+        }
+        AuthError::KeysUnavailable { retry_after } | AuthError::ProofStoreUnavailable { retry_after } => {
+            let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+            ErrorBody::message("Unable to verify credentials")
+        }
+    };
+    response.json(body)
 }

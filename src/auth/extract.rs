@@ -10,7 +10,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use super::claims::Claims;
-use super::error::{AuthError, InvalidToken};
+use super::dpop::{Dpop, DpopMode};
+use super::error::{AuthError, InvalidToken, Refusal, Scheme};
 use super::permissions::{Permission, RequirePermission};
 use super::validator::Validator;
 
@@ -19,6 +20,11 @@ use super::validator::Validator;
 /// No header, another scheme or an empty token is [`AuthError::MissingToken`]; a header that is
 /// not visible ASCII, or that appears twice, is malformed.
 pub fn bearer_token(request: &HttpRequest) -> Result<&str, AuthError> {
+    presented_token(request, false).map(|(_, token)| token)
+}
+
+/// The token and its scheme: `Bearer`, or `DPoP` when `dpop` (the mode is not off).
+fn presented_token(request: &HttpRequest, dpop: bool) -> Result<(Scheme, &str), AuthError> {
     let mut values = request.headers().get_all(header::AUTHORIZATION);
     let Some(value) = values.next() else {
         return Err(AuthError::MissingToken);
@@ -28,45 +34,71 @@ pub fn bearer_token(request: &HttpRequest) -> Result<&str, AuthError> {
     }
     let value = value.to_str().map_err(|_| InvalidToken::MalformedHeader)?.trim();
     let (scheme, token) = value.split_once([' ', '\t']).unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if dpop && scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
         return Err(AuthError::MissingToken);
-    }
+    };
     match token.trim() {
         "" => Err(AuthError::MissingToken),
-        token => Ok(token),
+        token => Ok((scheme, token)),
     }
 }
 
 impl FromRequest for Claims {
-    type Error = AuthError;
+    type Error = Refusal;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(request).map(str::to_owned);
+        let dpop = request.app_data::<web::Data<Dpop>>().cloned();
+        let dpop_algs = dpop.as_ref().and_then(|dpop| dpop.offered_algs());
+        let presented = presented_token(request, dpop_algs.is_some()).map(|(scheme, token)| (scheme, token.to_owned()));
+        let proofs = Dpop::proofs(request);
+        let method = request.method().as_str().to_owned();
+        let url = dpop.as_ref().and_then(|dpop| dpop.request_url(request));
         let validator = request.app_data::<web::Data<Validator>>().cloned();
         Box::pin(async move {
-            let token = token?;
-            let validator = validator.expect("the Validator is registered as app data at start-up");
-            let result = validator.validate(&token).await;
-            if let Err(err) = &result {
-                log::debug!("token rejected: {err}");
+            let refuse = |scheme| {
+                let dpop_algs = dpop_algs.clone();
+                move |error: AuthError| {
+                    log::debug!("token rejected: {error}");
+                    Refusal { error, scheme, dpop_algs }
+                }
+            };
+            let (scheme, token) = presented.map_err(refuse(Scheme::Bearer))?;
+            if scheme == Scheme::Bearer && dpop.as_ref().is_some_and(|dpop| dpop.mode() == DpopMode::Required) {
+                return Err(refuse(scheme)(InvalidToken::ProofRequired.into()));
             }
-            result
+            let validator = validator.expect("the Validator is registered as app data at start-up");
+            // The cache of verified tokens answers for the token only; the proof below is checked
+            // on every request.
+            let claims = validator.validate(&token).await.map_err(refuse(scheme))?;
+            if let Some(dpop) = &dpop {
+                dpop.admit(scheme, &token, &claims, proofs, &method, url.as_deref()).await.map_err(refuse(scheme))?;
+            }
+            Ok(claims)
         })
     }
 }
 
 impl<P: Permission + 'static> FromRequest for RequirePermission<P> {
-    type Error = AuthError;
+    type Error = Refusal;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let claims = Claims::from_request(request, payload);
+        let dpop_algs = request.app_data::<web::Data<Dpop>>().and_then(|dpop| dpop.offered_algs());
+        let scheme = match presented_token(request, dpop_algs.is_some()) {
+            Ok((scheme, _)) => scheme,
+            Err(_) => Scheme::Bearer,
+        };
         Box::pin(async move {
             let claims = claims.await?;
             if !claims.has_permission(P::NAME) {
                 log::debug!("permission {} not granted", P::NAME);
-                return Err(AuthError::InsufficientScope(P::NAME));
+                return Err(Refusal { error: AuthError::InsufficientScope(P::NAME), scheme, dpop_algs });
             }
             Ok(Self::granted(claims))
         })

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use hello_api::client::{self, ClientError, ClientSettings, TokenClient, TokenRequest};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use hello_api::client::{self, ClientError, ClientSettings, ProofKey, TokenClient, TokenRequest};
 
 /// Gets an access token with the OAuth 2.0 client-credentials grant and calls the Hello World API.
 ///
@@ -36,7 +36,9 @@ fn main() -> ExitCode {
         eprintln!("hello-client: configuration error: {err}");
         return ExitCode::from(2);
     }
-    let cli = Cli::parse();
+    // Every setting is global, so it may also follow the subcommand (`hello-client call --dpop …`).
+    let matches = Cli::command().mut_args(|arg| arg.global(true)).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
@@ -53,7 +55,14 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
     let loopback = request.is_loopback() && hello_api::urls::is_loopback(&api);
     let http =
         client::http_client(loopback).map_err(|err| ClientError::Protocol(format!("cannot start HTTP: {err}")))?;
-    let tokens = TokenClient::new(http.clone(), request);
+    let proof_key = match cli.settings.dpop {
+        Some(true) => Some(std::sync::Arc::new(ProofKey::generate().map_err(ClientError::Protocol)?)),
+        _ => None,
+    };
+    let tokens = match &proof_key {
+        Some(key) => TokenClient::new(http.clone(), request).with_dpop(std::sync::Arc::clone(key)),
+        None => TokenClient::new(http.clone(), request),
+    };
 
     let paths = match cli.command {
         Command::Token => {
@@ -65,7 +74,7 @@ async fn run(cli: Cli) -> Result<ExitCode, ClientError> {
     let mut all_succeeded = true;
     for path in &paths {
         let token = tokens.token().await?;
-        let (status, body) = client::call_api(&http, &api, path, &token).await?;
+        let (status, body) = client::call_api(&http, &api, path, &token, proof_key.as_deref()).await?;
         println!("{body}");
         if !status.is_success() {
             eprintln!("hello-client: GET {path} answered {status}");

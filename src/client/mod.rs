@@ -4,6 +4,7 @@
 //! The provider is chosen from the same variables as the server's issuer ([`AuthorityVars`]), so one
 //! `.env` configures both (docs/hello-client.md).
 
+mod dpop;
 mod provider;
 mod token;
 
@@ -14,6 +15,7 @@ use url::Url;
 use crate::config::{AuthorityVars, ConfigError, LocalVars};
 use crate::urls::check_transport;
 
+pub use dpop::ProofKey;
 pub use provider::TokenRequest;
 pub use token::{Token, TokenClient};
 
@@ -53,6 +55,11 @@ pub struct ClientSettings {
     /// The local issuer's port and the demo clients' secrets, named as for the server.
     #[command(flatten)]
     pub local: LocalVars,
+    /// Use DPoP (RFC 9449): make a key for this run, send a proof to the token endpoint, and a
+    /// fresh proof with each API call (docs/dpop.md)
+    #[arg(long, env = "CLIENT_DPOP", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new())]
+    pub dpop: Option<bool>,
 }
 
 /// A failure of `hello-client`, printed as one line on stderr.
@@ -124,24 +131,31 @@ impl ClientSettings {
     }
 }
 
-/// `GET {api}{path}` with the token; the status and the body (read up to [`MAX_RESPONSE_BYTES`]).
+/// `GET {api}{path}` with the token (and with DPoP, a fresh proof from `proof_key`); the status
+/// and the body (read up to [`MAX_RESPONSE_BYTES`]).
 pub async fn call_api(
     http: &reqwest::Client,
     api: &Url,
     path: &str,
     token: &Token,
+    proof_key: Option<&ProofKey>,
 ) -> Result<(reqwest::StatusCode, String), ClientError> {
     if !path.starts_with('/') {
         return Err(ClientError::Protocol(format!("the path {path:?} must start with /, e.g. /api/messages/admin")));
     }
     let url = format!("{}{path}", api.as_str().trim_end_matches('/'));
     let url = Url::parse(&url).map_err(|err| ClientError::Protocol(format!("{url:?} is not a URL ({err})")))?;
-    let response = http
-        .get(url.clone())
-        .bearer_auth(token.access_token())
-        .send()
-        .await
-        .map_err(|err| ClientError::network(format!("cannot reach the API at {url}"), &err))?;
+    let request = match proof_key {
+        None => http.get(url.clone()).bearer_auth(token.access_token()),
+        Some(key) => {
+            let proof = key.proof("GET", &url, Some(token.access_token())).map_err(ClientError::Protocol)?;
+            http.get(url.clone())
+                .header(reqwest::header::AUTHORIZATION, format!("DPoP {}", token.access_token()))
+                .header("DPoP", proof)
+        }
+    };
+    let response =
+        request.send().await.map_err(|err| ClientError::network(format!("cannot reach the API at {url}"), &err))?;
     let status = response.status();
     let body = token::read_body(response, &format!("cannot read the API's answer from {url}")).await?;
     Ok((status, String::from_utf8_lossy(&body).into_owned()))

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use tokio::sync::{Mutex, OnceCell};
 use url::Url;
 
+use super::dpop::ProofKey;
 use super::provider::{Endpoint, TokenRequest};
 use super::{ClientError, MAX_RESPONSE_BYTES};
 use crate::urls::check_transport;
@@ -44,12 +45,19 @@ pub struct TokenClient {
     request: TokenRequest,
     endpoint: OnceCell<Url>,
     cached: Mutex<Option<Token>>,
+    proof_key: Option<std::sync::Arc<ProofKey>>,
 }
 
 impl TokenClient {
     /// A client for `request`, sending through `http` (see [`super::http_client`]).
     pub fn new(http: reqwest::Client, request: TokenRequest) -> Self {
-        Self { http, request, endpoint: OnceCell::new(), cached: Mutex::new(None) }
+        Self { http, request, endpoint: OnceCell::new(), cached: Mutex::new(None), proof_key: None }
+    }
+
+    /// Asks for DPoP-bound tokens: each token request carries a proof made with `key`.
+    pub fn with_dpop(mut self, key: std::sync::Arc<ProofKey>) -> Self {
+        self.proof_key = Some(key);
+        self
     }
 
     /// A usable token: the cached one, or a new one from the token endpoint.
@@ -67,10 +75,11 @@ impl TokenClient {
     async fn request_token(&self) -> Result<Token, ClientError> {
         let endpoint = self.endpoint.get_or_try_init(|| self.find_endpoint()).await?;
         let sent = Instant::now();
-        let response = self
-            .http
-            .post(endpoint.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
+        let mut request = self.http.post(endpoint.clone()).header(reqwest::header::ACCEPT, "application/json");
+        if let Some(key) = &self.proof_key {
+            request = request.header("DPoP", key.proof("POST", endpoint, None).map_err(ClientError::Protocol)?);
+        }
+        let response = request
             .form(&self.request.form())
             .send()
             .await
@@ -91,10 +100,12 @@ impl TokenClient {
         let issued: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
             ClientError::Protocol(format!("the token endpoint {endpoint} answered {status} without an access token"))
         })?;
+        let expected = if self.proof_key.is_some() { "DPoP" } else { "Bearer" };
         if issued.access_token.is_empty()
-            || issued.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+            || issued.token_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case(expected))
         {
-            return Err(ClientError::Protocol(format!("the token endpoint {endpoint} did not issue a bearer token")));
+            let kind = if self.proof_key.is_some() { "a DPoP-bound" } else { "a bearer" };
+            return Err(ClientError::Protocol(format!("the token endpoint {endpoint} did not issue {kind} token")));
         }
         // Counted from when the request was sent, so the token never outlives what the issuer said.
         let renew_at = issued

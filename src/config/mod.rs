@@ -9,6 +9,7 @@
 
 mod authority;
 pub mod defaults;
+mod dpop;
 pub mod env;
 mod parse;
 mod vars;
@@ -21,6 +22,7 @@ use url::Url;
 
 pub(crate) use authority::is_multi_tenant;
 pub use authority::{Authority, AuthorityVars};
+pub use dpop::{DpopSettings, ReplayStoreSetting};
 pub(crate) use parse::{list, port_var};
 pub use vars::command;
 
@@ -98,6 +100,8 @@ pub struct Settings {
     pub drain: Duration,
     /// Whether `GET /metrics` is served and requests are counted (`METRICS`, default on).
     pub metrics: bool,
+    /// DPoP: the mode, proof algorithms and window, replay store and `PUBLIC_URL` (docs/dpop.md).
+    pub dpop: DpopSettings,
     /// The local issuer's settings (used only when `authority` is [`Authority::Local`]).
     pub local: LocalIssuerSettings,
     /// `RUST_LOG`, default `info`.
@@ -149,7 +153,7 @@ impl ServerVars {
             None => vec![authority.default_permission_claim().to_owned()],
         };
         let algorithms = match &self.token_algorithms {
-            Some(value) => algorithms(value)?,
+            Some(value) => algorithms("TOKEN_ALGORITHMS", value)?,
             None => vec![SigningAlgorithm::RS256],
         };
         let local = LocalIssuerSettings {
@@ -159,6 +163,14 @@ impl ServerVars {
             key_file: self.local_issuer_key_file.map_or_else(|| ".local-issuer-key.pem".into(), PathBuf::from),
         };
         let serve_demo = serve_demo(self.serve_demo.as_deref(), &client_origin, &authority)?;
+        let dpop = dpop::DpopVars {
+            mode: self.dpop.as_deref(),
+            algorithms: self.dpop_algorithms.as_deref(),
+            proof_seconds: self.dpop_proof_seconds.as_deref(),
+            replay_store: self.dpop_replay_store.as_deref(),
+            public_url: self.public_url.as_deref(),
+        }
+        .check()?;
 
         Ok(Settings {
             host,
@@ -177,6 +189,7 @@ impl ServerVars {
             serve_demo,
             drain: seconds("DRAIN_SECONDS", self.drain_seconds.as_deref(), 0, 0)?,
             metrics: self.metrics.as_deref().map_or(Ok(true), |value| boolean("METRICS", value))?,
+            dpop,
             local,
             log_filter: self.rust_log.unwrap_or_else(|| "info".into()),
         })

@@ -103,10 +103,10 @@ pub(crate) fn is_hostname(value: &str) -> bool {
         })
 }
 
-/// `TOKEN_ALGORITHMS`: asymmetric algorithms only, duplicates dropped.
-pub(crate) fn algorithms(value: &str) -> Result<Vec<SigningAlgorithm>, ConfigError> {
+/// `TOKEN_ALGORITHMS` or `DPOP_ALGORITHMS`: asymmetric algorithms only, duplicates dropped.
+pub(crate) fn algorithms(variable: &str, value: &str) -> Result<Vec<SigningAlgorithm>, ConfigError> {
     let mut accepted = Vec::new();
-    for name in list("TOKEN_ALGORITHMS", value)? {
+    for name in list(variable, value)? {
         let algorithm = SigningAlgorithm::from_name_ignore_case(&name).ok_or_else(|| {
             let why = if name.to_ascii_uppercase().starts_with("HS") || name.eq_ignore_ascii_case("none") {
                 "is not asymmetric and can never be accepted"
@@ -114,7 +114,7 @@ pub(crate) fn algorithms(value: &str) -> Result<Vec<SigningAlgorithm>, ConfigErr
                 "is not supported"
             };
             ConfigError::new(
-                "TOKEN_ALGORITHMS",
+                variable,
                 format!("{name:?} {why}; use RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or EdDSA"),
             )
         })?;

@@ -95,11 +95,40 @@ fn each_mistake_names_its_variable() {
         (&[("LOCAL_ISSUER_PORT", "x")], "LOCAL_ISSUER_PORT"),
         (&[("SERVE_DEMO", "maybe")], "SERVE_DEMO"),
         (&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "https://app.example.com")], "SERVE_DEMO"),
+        (&[("DPOP", "sometimes")], "DPOP"),
+        (&[("DPOP_ALGORITHMS", "HS256")], "DPOP_ALGORITHMS"),
+        (&[("DPOP_ALGORITHMS", "ES256,none")], "DPOP_ALGORITHMS"),
+        (&[("DPOP_PROOF_SECONDS", "0")], "DPOP_PROOF_SECONDS"),
+        (&[("DPOP_REPLAY_STORE", "disk")], "DPOP_REPLAY_STORE"),
+        (&[("DPOP_REPLAY_STORE", "rediss://cache:6380")], "DPOP_REPLAY_STORE"),
+        (&[("PUBLIC_URL", "api.example.com")], "PUBLIC_URL"),
+        (&[("PUBLIC_URL", "https://api.example.com/?x=1")], "PUBLIC_URL"),
     ];
     for (vars, variable) in cases {
         let err = settings(vars).expect_err(&format!("{vars:?} should be refused"));
         assert_eq!(&err.variable, variable, "{vars:?}: {err}");
     }
+}
+
+#[test]
+fn dpop_is_allowed_by_default_with_es256_five_minutes_and_memory() {
+    let s = settings(&[]).unwrap();
+    assert_eq!(s.dpop.mode, crate::auth::dpop::DpopMode::Allowed);
+    assert_eq!(s.dpop.algorithms, [SigningAlgorithm::ES256]);
+    assert_eq!(s.dpop.proof_window, Duration::from_secs(300));
+    assert_eq!(s.dpop.replay_store, ReplayStoreSetting::Memory);
+    assert_eq!(s.dpop.public_url, None);
+    let s = settings(&[
+        ("DPOP", "Required"),
+        ("DPOP_ALGORITHMS", "es256,EdDSA"),
+        ("DPOP_REPLAY_STORE", "redis://cache:6379/2"),
+        ("PUBLIC_URL", "https://api.example.com"),
+    ])
+    .unwrap();
+    assert_eq!(s.dpop.mode, crate::auth::dpop::DpopMode::Required);
+    assert_eq!(s.dpop.algorithms, [SigningAlgorithm::ES256, SigningAlgorithm::EdDSA]);
+    assert_eq!(s.dpop.replay_store, ReplayStoreSetting::Redis("redis://cache:6379/2".into()));
+    assert_eq!(s.dpop.public_url.unwrap().as_str(), "https://api.example.com/");
 }
 
 #[test]

@@ -64,6 +64,25 @@ pub(super) struct ServerVars {
     /// Serve Prometheus metrics at /metrics (on or off) [default: on]
     #[arg(long, env, value_name = "BOOL")]
     pub metrics: Option<String>,
+    /// DPoP-bound tokens: allowed (Bearer and DPoP), required (DPoP only) or off (Bearer only)
+    /// [default: allowed]
+    #[arg(long, env, value_name = "MODE")]
+    pub dpop: Option<String>,
+    /// Accepted DPoP proof algorithms, comma-separated (asymmetric only, as for tokens)
+    /// [default: ES256]
+    #[arg(long, env, value_name = "ALGORITHMS")]
+    pub dpop_algorithms: Option<String>,
+    /// How old a DPoP proof's iat may be, in seconds (plus CLOCK_SKEW_SECONDS either way) [default: 300]
+    #[arg(long, env, value_name = "SECONDS")]
+    pub dpop_proof_seconds: Option<String>,
+    /// Where used DPoP proof ids are remembered: memory (this process) or redis://host:port[/db]
+    /// (shared by replicas) [default: memory]
+    #[arg(long, env, value_name = "STORE")]
+    pub dpop_replay_store: Option<String>,
+    /// The API's external base URL (https://api.example.com), for DPoP's htu behind a proxy
+    /// [default: http://{Host} of each request]
+    #[arg(long, env, value_name = "URL")]
+    pub public_url: Option<String>,
     #[serde(flatten)]
     #[command(flatten)]
     pub local: LocalVars,

@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::KeySet;
+use crate::auth::dpop::ReplayStore;
 
 /// `Retry-After` of a 503 from `/health/ready`, in seconds.
 pub const NOT_READY_RETRY_AFTER_SECONDS: u64 = 5;
@@ -21,13 +22,20 @@ pub struct Readiness {
     key_set: Arc<KeySet>,
     stopping: Arc<AtomicBool>,
     drain: Duration,
+    replay_store: Option<Arc<ReplayStore>>,
 }
 
 impl Readiness {
     /// Readiness of an API that trusts `key_set`; not stopping. A stop waits `drain`
     /// (`DRAIN_SECONDS`) after turning readiness off.
     pub fn new(key_set: Arc<KeySet>, drain: Duration) -> Self {
-        Self { key_set, stopping: Arc::new(AtomicBool::new(false)), drain }
+        Self { key_set, stopping: Arc::new(AtomicBool::new(false)), drain, replay_store: None }
+    }
+
+    /// Not ready either while `store` (the DPoP replay store) cannot be reached.
+    pub fn with_replay_store(mut self, store: Arc<ReplayStore>) -> Self {
+        self.replay_store = Some(store);
+        self
     }
 
     /// The first step of a graceful stop: from now on `/health/ready` answers 503, while every
@@ -96,6 +104,9 @@ pub enum NotReadyReason {
     /// A graceful stop has begun: the load balancer should send traffic elsewhere.
     #[serde(rename = "stopping")]
     Stopping,
+    /// The configured DPoP replay store (Redis) cannot be reached: DPoP requests would get 503.
+    #[serde(rename = "replay store unreachable")]
+    ReplayStoreUnreachable,
 }
 
 /// `GET /health/live`: 200 while the process serves requests.
@@ -114,14 +125,15 @@ pub async fn live() -> HttpResponse {
 }
 
 /// `GET /health/ready`: 200 once a key set is loaded (also while the last good keys are kept
-/// during an issuer outage); 503 before that, and from the start of a graceful stop.
+/// during an issuer outage); 503 before that, from the start of a graceful stop, and while the
+/// configured Redis replay store cannot be reached.
 #[utoipa::path(
     get,
     path = "/health/ready",
     tag = "health",
     responses(
         (status = 200, description = "A key set is loaded: tokens can be checked.", body = Ready),
-        (status = 503, description = "No key set was ever loaded, or a graceful stop has begun.", body = NotReady,
+        (status = 503, description = "No key set was ever loaded, a graceful stop has begun, or the configured DPoP replay store (Redis) cannot be reached.", body = NotReady,
             headers(("Retry-After" = u64, description = "Seconds to wait before asking again."))),
         (status = 405, description = "Another method than GET (with `Allow: GET`).", body = crate::routes::openapi::MethodNotAllowed),
         (status = 500, description = "Anything unexpected.", body = crate::routes::openapi::InternalError),
@@ -132,13 +144,21 @@ pub async fn ready(readiness: web::Data<Readiness>) -> HttpResponse {
         NotReadyReason::Stopping
     } else {
         match readiness.key_set.key_count() {
-            Some(keys) => return HttpResponse::Ok().json(Ready { status: ReadyStatus::Ready, keys: keys as u64 }),
             None => NotReadyReason::NoKeySet,
+            Some(_) if !replay_store_reachable(&readiness).await => NotReadyReason::ReplayStoreUnreachable,
+            Some(keys) => return HttpResponse::Ok().json(Ready { status: ReadyStatus::Ready, keys: keys as u64 }),
         }
     };
     HttpResponse::ServiceUnavailable()
         .insert_header((header::RETRY_AFTER, NOT_READY_RETRY_AFTER_SECONDS))
         .json(NotReady { status: NotReadyStatus::NotReady, reason })
+}
+
+async fn replay_store_reachable(readiness: &Readiness) -> bool {
+    match &readiness.replay_store {
+        Some(store) => store.reachable().await,
+        None => true,
+    }
 }
 
 /// Registers `/health/live` and `/health/ready` (GET only).

@@ -31,14 +31,14 @@ pub async fn public() -> web::Json<Message> {
 
 /// `GET /api/messages/protected`: needs a valid access token.
 #[utoipa::path(get, path = "/api/messages/protected", tag = "messages",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = []), ("DPoP" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The protected message.", body = openapi::ProtectedMessage),
         (status = 401, description = "No token, or a token that is not valid.", body = openapi::Unauthorized,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"`, with `error` and `error_description` for a token that is not valid."))),
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"` (and `DPoP algs=\"…\"` unless DPoP is off), with `error` and `error_description` for a token that is not valid; `DPoP error=…` for a request with the DPoP scheme, `invalid_dpop_proof` for a refused proof."))),
         (status = 405, description = "Another method than GET (with `Allow: GET`).", body = openapi::MethodNotAllowed),
         (status = 500, description = "Anything unexpected.", body = openapi::InternalError),
-        (status = 503, description = "The signing keys cannot be had and none is cached for the token.", body = openapi::Unavailable,
+        (status = 503, description = "The signing keys cannot be had and none is cached for the token, or the DPoP replay store is full or unreachable.", body = openapi::Unavailable,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
     )
 )]
@@ -48,16 +48,16 @@ pub async fn protected(_: Claims) -> web::Json<Message> {
 
 /// `GET /api/messages/admin`: needs a valid access token granting `read:admin-messages`.
 #[utoipa::path(get, path = "/api/messages/admin", tag = "messages",
-    security(("bearer" = []), ("oauth2" = ["read:admin-messages"])),
+    security(("bearer" = []), ("DPoP" = []), ("oauth2" = ["read:admin-messages"])),
     responses(
         (status = 200, description = "The admin message.", body = openapi::AdminMessage),
         (status = 401, description = "No token, or a token that is not valid (checked before the permission).", body = openapi::Unauthorized,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"`, with `error` and `error_description` for a token that is not valid."))),
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"` (and `DPoP algs=\"…\"` unless DPoP is off), with `error` and `error_description` for a token that is not valid; `DPoP error=…` for a request with the DPoP scheme, `invalid_dpop_proof` for a refused proof."))),
         (status = 403, description = "A valid token without `read:admin-messages`.", body = openapi::Forbidden,
             headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"read:admin-messages\"`"))),
         (status = 405, description = "Another method than GET (with `Allow: GET`).", body = openapi::MethodNotAllowed),
         (status = 500, description = "Anything unexpected.", body = openapi::InternalError),
-        (status = 503, description = "The signing keys cannot be had and none is cached for the token.", body = openapi::Unavailable,
+        (status = 503, description = "The signing keys cannot be had and none is cached for the token, or the DPoP replay store is full or unreachable.", body = openapi::Unavailable,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
     )
 )]

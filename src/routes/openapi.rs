@@ -18,6 +18,8 @@ use crate::urls::metadata_url;
 
 /// The name of the bearer-token security scheme.
 pub const BEARER: &str = "bearer";
+/// The name of the DPoP security scheme (RFC 9449, docs/dpop.md).
+pub const DPOP: &str = "DPoP";
 /// The name of the client-credentials security scheme.
 pub const CLIENT_CREDENTIALS: &str = "oauth2";
 
@@ -62,7 +64,15 @@ pub enum TokenEndpoint<'a> {
 pub fn document(token_endpoint: TokenEndpoint<'_>) -> String {
     let mut document = ApiDoc::openapi();
     add_security_schemes(&mut document, token_endpoint);
-    document.to_json().expect("the document serializes")
+    // utoipa knows no `DPoP` HTTP scheme (registered with IANA by RFC 9449), so it is added to
+    // the serialized document.
+    let mut value = serde_json::to_value(&document).expect("the document serializes");
+    value["components"]["securitySchemes"][DPOP] = serde_json::json!({
+        "type": "http",
+        "scheme": "DPoP",
+        "description": "A DPoP-bound access token with a fresh proof: `Authorization: DPoP <token>` and `DPoP: <proof>` (docs/dpop.md).",
+    });
+    value.to_string()
 }
 
 fn add_security_schemes(document: &mut Document, token_endpoint: TokenEndpoint<'_>) {
@@ -162,7 +172,7 @@ exact_schema!(
 exact_schema!(
     /// 401: no token, or a token that is not valid.
     Unauthorized => object_of_one("message", &["Requires authentication", "Bad credentials"], "No token (`Requires authentication`), or a token that is not valid (`Bad credentials`, with `error` and `error_description`).")
-        .property("error", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["invalid_token"])))
+        .property("error", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["invalid_token", "invalid_dpop_proof"])))
         .property("error_description", ObjectBuilder::new().schema_type(Type::String))
 );
 exact_schema!(
@@ -227,6 +237,10 @@ mod tests {
         let bearer = &document["components"]["securitySchemes"]["bearer"];
         assert_eq!((bearer["type"].as_str(), bearer["scheme"].as_str()), (Some("http"), Some("bearer")));
         assert_eq!(bearer["bearerFormat"], "JWT");
+        let dpop = &document["components"]["securitySchemes"]["DPoP"];
+        assert_eq!((dpop["type"].as_str(), dpop["scheme"].as_str()), (Some("http"), Some("DPoP")));
+        let protected = &document["paths"]["/api/messages/protected"]["get"]["security"];
+        assert!(protected.to_string().contains("DPoP"), "{protected}");
     }
 
     #[test]

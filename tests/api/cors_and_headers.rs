@@ -48,7 +48,7 @@ async fn a_preflight_from_the_allowed_origin_succeeds_and_names_what_is_allowed(
         assert_eq!(list(&response, "access-control-allow-methods"), ["get"]);
         let mut headers = list(&response, "access-control-allow-headers");
         headers.sort();
-        assert_eq!(headers, ["authorization", "content-type"]);
+        assert_eq!(headers, ["authorization", "content-type", "dpop"]);
         assert_eq!(response.headers()["access-control-max-age"], "86400");
         assert!(response.headers().get("access-control-allow-credentials").is_none());
         assert!(list(&response, "vary").contains(&"origin".to_owned()));

@@ -143,11 +143,36 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
         None => None,
         Some(alg) => Some(alg.as_str().and_then(SigningAlgorithm::from_name).ok_or("alg is not usable")?),
     };
+    let (kind, material) = key_material(jwk)?;
+    let mut verifiers = Vec::new();
+    for &alg in algorithms.iter().filter(|alg| alg.key_kind() == kind && key_alg.is_none_or(|key_alg| key_alg == **alg))
+    {
+        verifiers.push((alg, public_key(kind, &material, alg)?));
+    }
+    if verifiers.is_empty() {
+        return Err("fits no accepted algorithm");
+    }
+
+    // The identity covers what the key may verify, not only its numbers: a key republished with
+    // another `alg`, `use` or `key_ops` is a new key (docs/contract.md, "The key set").
+    let algorithm_names = verifiers.iter().map(|(alg, _)| alg.name()).collect::<Vec<_>>().join(",");
+    let mut context = digest::Context::new(&digest::SHA256);
+    for part in [kid.as_bytes(), &material[0], &material[1], algorithm_names.as_bytes()] {
+        context.update(&(part.len() as u64).to_be_bytes());
+        context.update(part);
+    }
+    Ok(VerifyingKey { kid: kid.to_owned(), fingerprint: context.finish(), verifiers })
+}
+
+/// A JWK's key type and numbers (RSA `n`, `e`; EC `x`, `y`; OKP `x` and nothing), with the checks
+/// that make a key unusable whatever it would verify. Used for key-set keys and DPoP proof keys.
+pub(crate) fn key_material(jwk: &Value) -> Result<(KeyKind, [Vec<u8>; 2]), &'static str> {
+    let text = |name| jwk.get(name).and_then(Value::as_str);
     let b64 = |name| -> Result<Vec<u8>, &'static str> {
         let value = text(name).ok_or("a key parameter is missing")?;
         URL_SAFE_NO_PAD.decode(value.trim_end_matches('=')).map_err(|_| "a key parameter is not base64url")
     };
-    let (kind, material) = match (text("kty"), text("crv")) {
+    let pair = match (text("kty"), text("crv")) {
         (Some("RSA"), _) => {
             let n = b64("n")?;
             // aws-lc parses any modulus but verifies only with 2048–8192 bits: a smaller or larger
@@ -174,44 +199,34 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
         }
         _ => return Err("kty or crv is not supported"),
     };
+    Ok(pair)
+}
 
-    let mut verifiers = Vec::new();
-    for &alg in algorithms.iter().filter(|alg| alg.key_kind() == kind && key_alg.is_none_or(|key_alg| key_alg == **alg))
-    {
-        let parsed = match kind {
-            KeyKind::Rsa => {
-                let params = alg.rsa_parameters().ok_or("no RSA parameters")?;
-                PublicKeyComponents { n: &material[0], e: &material[1] }
-                    .to_parsed_public_key(params)
-                    .map_err(|_| "RSA numbers are not a usable key")?
+/// The numbers of [`key_material`] as a key that verifies `alg` (which must fit `kind`).
+pub(crate) fn public_key(
+    kind: KeyKind,
+    material: &[Vec<u8>; 2],
+    alg: SigningAlgorithm,
+) -> Result<ParsedPublicKey, &'static str> {
+    Ok(match kind {
+        KeyKind::Rsa => {
+            let params = alg.rsa_parameters().ok_or("no RSA parameters")?;
+            PublicKeyComponents { n: &material[0], e: &material[1] }
+                .to_parsed_public_key(params)
+                .map_err(|_| "RSA numbers are not a usable key")?
+        }
+        KeyKind::P256 | KeyKind::P384 => {
+            let size = if kind == KeyKind::P256 { 32 } else { 48 };
+            if material[0].len() != size || material[1].len() != size {
+                return Err("EC coordinates have the wrong length");
             }
-            KeyKind::P256 | KeyKind::P384 => {
-                let size = if kind == KeyKind::P256 { 32 } else { 48 };
-                if material[0].len() != size || material[1].len() != size {
-                    return Err("EC coordinates have the wrong length");
-                }
-                let point = [&[4u8][..], &material[0], &material[1]].concat();
-                ParsedPublicKey::new(alg.curve_algorithm().ok_or("no curve")?, point)
-                    .map_err(|_| "EC point is not on the curve")?
-            }
-            KeyKind::Ed25519 => ParsedPublicKey::new(alg.curve_algorithm().ok_or("no curve")?, &material[0])
-                .map_err(|_| "Ed25519 key is not usable")?,
-        };
-        verifiers.push((alg, parsed));
-    }
-    if verifiers.is_empty() {
-        return Err("fits no accepted algorithm");
-    }
-
-    // The identity covers what the key may verify, not only its numbers: a key republished with
-    // another `alg`, `use` or `key_ops` is a new key (docs/contract.md, "The key set").
-    let algorithm_names = verifiers.iter().map(|(alg, _)| alg.name()).collect::<Vec<_>>().join(",");
-    let mut context = digest::Context::new(&digest::SHA256);
-    for part in [kid.as_bytes(), &material[0], &material[1], algorithm_names.as_bytes()] {
-        context.update(&(part.len() as u64).to_be_bytes());
-        context.update(part);
-    }
-    Ok(VerifyingKey { kid: kid.to_owned(), fingerprint: context.finish(), verifiers })
+            let point = [&[4u8][..], &material[0], &material[1]].concat();
+            ParsedPublicKey::new(alg.curve_algorithm().ok_or("no curve")?, point)
+                .map_err(|_| "EC point is not on the curve")?
+        }
+        KeyKind::Ed25519 => ParsedPublicKey::new(alg.curve_algorithm().ok_or("no curve")?, &material[0])
+            .map_err(|_| "Ed25519 key is not usable")?,
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use url::Url;
 pub use cache::KeySet;
 pub use fetch::parse_metadata;
 pub use jwk::{SignatureError, VerifyingKey, parse_key_set};
+pub(crate) use jwk::{key_material, public_key};
 
 /// The most a key-set or metadata document may weigh; larger answers are refused unread.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;

@@ -46,7 +46,11 @@ struct Shared {
     paths: Mutex<Vec<String>>,
     token_answer: Mutex<(u16, String)>,
     token_requests: Mutex<Vec<TokenRequestSeen>>,
+    token_minter: Mutex<Option<Arc<Minter>>>,
 }
+
+/// Answers a token request from what it carried (tests/api/dpop_client.rs binds tokens to its proof).
+type Minter = dyn Fn(&TokenRequestSeen) -> (u16, Value) + Send + Sync;
 
 /// A `POST` to the fake issuer's token endpoint, as it arrived.
 #[derive(Clone, Debug)]
@@ -55,6 +59,8 @@ pub struct TokenRequestSeen {
     pub content_type: String,
     /// The form fields, decoded.
     pub form: HashMap<String, String>,
+    /// The `DPoP` header, as sent.
+    pub dpop: Option<String>,
 }
 
 /// An OpenID provider on 127.0.0.1 port 0: metadata at any path ending in
@@ -80,6 +86,7 @@ impl FakeIssuer {
             paths: Mutex::new(Vec::new()),
             token_answer: Mutex::new((400, r#"{"error":"unauthorized_client"}"#.to_owned())),
             token_requests: Mutex::new(Vec::new()),
+            token_minter: Mutex::new(None),
         });
         let accept = tokio::spawn(serve(listener, Arc::clone(&shared), port));
         Self { port, url: format!("http://127.0.0.1:{port}"), shared, accept: Mutex::new(Some(accept)) }
@@ -120,6 +127,11 @@ impl FakeIssuer {
     /// What a `POST` to any path ending in `/token` answers from now on.
     pub fn answer_token_requests(&self, status: u16, body: Value) {
         *self.shared.token_answer.lock().unwrap() = (status, body.to_string());
+    }
+
+    /// Token requests are answered by `minter` from now on (instead of the fixed answer).
+    pub fn mint_token_requests_with(&self, minter: impl Fn(&TokenRequestSeen) -> (u16, Value) + Send + Sync + 'static) {
+        *self.shared.token_minter.lock().unwrap() = Some(Arc::new(minter));
     }
 
     /// Every token request so far, in order.
@@ -184,8 +196,15 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>, port: u16) {
     }
     if head.starts_with("POST ") && path.ends_with("/token") {
         let seen = read_token_request(&mut stream, &request, path).await;
+        let minter = shared.token_minter.lock().unwrap().clone();
+        let (status, body) = match (&seen, minter) {
+            (Some(seen), Some(minter)) => {
+                let (status, body) = minter(seen);
+                (status, body.to_string())
+            }
+            _ => shared.token_answer.lock().unwrap().clone(),
+        };
         shared.token_requests.lock().unwrap().extend(seen);
-        let (status, body) = shared.token_answer.lock().unwrap().clone();
         let response = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
@@ -240,7 +259,12 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>, port: u16) {
 /// Reads the body of a token request whose head (and maybe part of the body) is in `request`.
 async fn read_token_request(stream: &mut TcpStream, request: &[u8], path: String) -> Option<TokenRequestSeen> {
     let head_end = request.windows(4).position(|window| window == b"\r\n\r\n")? + 4;
-    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+    let original = String::from_utf8_lossy(&request[..head_end]);
+    let dpop = original.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim().eq_ignore_ascii_case("dpop").then(|| value.trim().to_owned())
+    });
+    let head = original.to_ascii_lowercase();
     let header = |name: &str| {
         head.lines().find_map(|line| line.strip_prefix(name).map(|value| value.trim().to_owned())).unwrap_or_default()
     };
@@ -254,7 +278,7 @@ async fn read_token_request(stream: &mut TcpStream, request: &[u8], path: String
         }
     }
     let form = serde_urlencoded::from_bytes(&body).ok()?;
-    Some(TokenRequestSeen { path, content_type: header("content-type:"), form })
+    Some(TokenRequestSeen { path, content_type: header("content-type:"), form, dpop })
 }
 
 /// What an issuer that works answers at `path`: its metadata, its key set, or a 404.
