@@ -13,7 +13,7 @@ use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
 use crate::helpers::{AUDIENCE, FakeIssuer, Signer, TestApp, assert_invalid_token, claims};
-use crate::sign_in::{REDIRECT, VERIFIER, exchange, sign_in};
+use crate::helpers::code_flow::{REDIRECT, VERIFIER, exchange, sign_in};
 
 /// Runs `script` with PyJWT, `input` as JSON on stdin; its stdout parsed as JSON.
 fn python(script: &str, input: &Value) -> Value {
