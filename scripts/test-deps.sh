@@ -2,7 +2,7 @@
 # Installs what the tests need beyond Rust: Debian's Chromium and ChromeDriver for the browser
 # tests, curl for the test of the printed curl line, node and npm; then fetches into
 # target/test-deps/ (git-ignored) the official, unmodified Auth0 SPA SDK (@auth0/auth0-spa-js@2)
-# for tests/api/spa_sdk.rs and panva's oidc-provider for tests/api/interop.rs, and the Python
+# for tests/interop/spa_sdk.rs and panva's oidc-provider for tests/interop/oidc_provider.rs, and the Python
 # tools of the operations tests (scripts/python-requirements.txt, from PyPI into target/venv).
 # Does nothing for what is already there.
 set -euo pipefail

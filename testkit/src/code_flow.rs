@@ -105,4 +105,3 @@ pub async fn exchange(app: &TestApp, code: &str, verifier: &str, redirect_uri: &
         .await
         .unwrap()
 }
-

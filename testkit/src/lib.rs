@@ -52,7 +52,6 @@ impl TempDir {
         std::fs::create_dir_all(&path).expect("a temporary directory can be made");
         Self(path)
     }
-
 }
 
 /// The directory's path: `&dir` serves wherever a `&Path` does, and `dir.join(…)` names a file in it.

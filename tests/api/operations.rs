@@ -9,7 +9,7 @@ use hello_api::startup::Application;
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
-use crate::helpers::{AUDIENCE, Behaviour, FakeIssuer, Signer, TestApp, claims, json_of};
+use crate::helpers::{AUDIENCE, Behaviour, FakeIssuer, Signer, TestApp, claims, eventually, json_of};
 
 const PROTECTED: &str = "/api/messages/protected";
 
@@ -76,13 +76,7 @@ async fn a_graceful_stop_turns_readiness_off_while_an_in_flight_request_finishes
     let running = tokio::spawn(application.run_until_stopped());
     let prober = reqwest::Client::new();
     let probe = || async { prober.get(format!("{url}/health/ready")).send().await.expect("the probe is answered") };
-    for _ in 0..150 {
-        if probe().await.status() == 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(probe().await.status(), 200);
+    eventually("the API is ready", || async { (probe().await.status() == 200).then_some(()) }).await;
     issuer.set_keys(vec![first.jwk(), second.jwk()]);
     issuer.behave(Behaviour::Slow(Duration::from_secs(4)));
 
