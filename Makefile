@@ -5,19 +5,23 @@
 run:
 	cargo run --bin hello-api
 
-## Every test: unit tests, and the integration tests in tests/api (real server, real key-set server).
+## Every test: unit tests, the integration tests in tests/api (real server, real key-set server;
+## plain `cargo test` runs these) and the opt-in tests/interop target (Chromium, Node.js, Python).
 test: test-deps
-	cargo test --locked
+	cargo test --locked --features interop
 
-## Chromium and ChromeDriver for the browser test (installed with apt-get when missing), and the
-## Python tools of the operations tests in target/venv (from PyPI; scripts/python-requirements.txt).
+## What tests/interop needs: Chromium and ChromeDriver (apt-get when missing), the Auth0 SPA SDK and
+## oidc-provider (npm, into target/test-deps), and the Python tools in target/venv (from PyPI;
+## scripts/python-requirements.txt).
 test-deps:
 	@scripts/test-deps.sh
 
-## Formatting and lints, as CI runs them.
+## Formatting and lints, as CI runs them (the interop target included), and every fuzz target
+## compiles on stable Rust (fuzz/ is a workspace of its own, with its own Cargo.lock).
 lint:
 	cargo fmt --check
-	cargo clippy --locked --workspace --all-targets -- -D warnings
+	cargo clippy --locked --workspace --all-targets --features hello-api/interop -- -D warnings
+	cargo check --locked --manifest-path fuzz/Cargo.toml --bins
 
 ## The workshop (workshop/README.md): check your exercises, rustlings-style; exits 0 when all are solved.
 workshop:

@@ -7,7 +7,7 @@
 //! - `validate/bare RS256 verify`: aws-lc-rs checking the same signature over the same bytes
 //!   with an already parsed key, the floor a miss cannot go below.
 //!
-//! The key set is fetched, as in the server, from a real key-set server on loopback.
+//! The key set is fetched, as in the server, from a real key-set server on loopback (testkit).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -21,11 +21,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hello_api::auth::{KeySet, KeySource, RefreshPolicy, SigningAlgorithm, TokenPolicy, Validator};
 use hello_api::local_issuer::{SigningKey, generate_pem};
 use serde_json::{Value, json};
-// The key-set server the integration tests use; the benches need only part of it.
-#[allow(dead_code)]
-#[path = "../tests/api/helpers/key_server.rs"]
-mod key_server;
-use key_server::FakeIssuer;
+use testkit::{FakeIssuer, eventually};
 use tokio::runtime::Runtime;
 
 const ISSUER: &str = "https://issuer.bench.example/";
@@ -68,9 +64,7 @@ fn key_set(runtime: &Runtime) -> (Arc<KeySet>, SigningKey) {
         let http = KeySet::http_client(true).expect("an HTTP client");
         let keys = KeySet::new(source, http, vec![SigningAlgorithm::RS256], policy);
         keys.start();
-        while !keys.is_loaded() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        eventually("the key set loads", || async { keys.is_loaded().then_some(()) }).await;
         (keys, key)
     })
 }

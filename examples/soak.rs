@@ -1,8 +1,8 @@
 //! Soak test: the release server under sustained mixed load while its issuer goes away and comes back.
 //!
 //! `make soak` builds the release binary and runs this example, which
-//! - serves discovery and a key set on 127.0.0.1 port 0 (a tiny HTTP server of its own, which it
-//!   takes down from 1/3 to 2/3 of the run and then brings back on the same port);
+//! - serves discovery and a key set on 127.0.0.1 port 0 (testkit's fake issuer, which it takes
+//!   down from 1/3 to 2/3 of the run and then brings back on the same port);
 //! - spawns `target/release/hello-api` against it (`JWKS_CACHE_SECONDS=5`, so refreshes happen,
 //!   and fail, during the run), as a separate process so that its RSS is its own;
 //! - sends `SOAK_WORKERS` (default 16) concurrent streams of requests for `SOAK_SECONDS`
@@ -16,21 +16,12 @@ use std::collections::BTreeMap;
 use std::process::{ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
+use testkit::{FakeIssuer, Signer, b64, now as unix_now};
 use tokio::io::{AsyncBufReadExt, BufReader};
-
-// The key-set server the integration tests use; the soak needs only part of it.
-#[allow(dead_code)]
-#[path = "../tests/api/helpers/key_server.rs"]
-mod key_server;
-use key_server::FakeIssuer;
 
 const AUDIENCE: &str = "https://soak.example.com";
 const KID: &str = "soak-key";
@@ -42,14 +33,6 @@ const TOKEN_CACHE_SIZE: usize = 2000;
 /// After the issuer comes back, unknown `kid`s may still see 503 until the next refresh succeeds.
 const RECOVERY_GRACE: Duration = Duration::from_secs(10);
 
-fn b64(bytes: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |now| now.as_secs())
-}
-
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
 }
@@ -57,35 +40,9 @@ fn env_number(name: &str, default: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // Keys and tokens
 
-struct Signer {
-    pair: KeyPair,
-    rng: SystemRandom,
-}
-
-impl Signer {
-    fn generate() -> Self {
-        Self { pair: KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation"), rng: SystemRandom::new() }
-    }
-
-    fn jwk(&self, kid: &str) -> Value {
-        let public = self.pair.public_key();
-        json!({
-            "kty": "RSA",
-            "use": "sig",
-            "alg": "RS256",
-            "kid": kid,
-            "n": b64(public.modulus().big_endian_without_leading_zero()),
-            "e": b64(public.exponent().big_endian_without_leading_zero()),
-        })
-    }
-
-    fn sign(&self, kid: &str, claims: &Value) -> String {
-        let header = json!({ "alg": "RS256", "typ": "JWT", "kid": kid });
-        let message = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
-        let mut signature = vec![0; self.pair.public_modulus_len()];
-        self.pair.sign(&RSA_PKCS1_SHA256, &self.rng, message.as_bytes(), &mut signature).expect("RSA signing");
-        format!("{message}.{}", b64(signature))
-    }
+/// A token from `signer` under `kid`, whatever its own `kid` (an unknown `kid` for the API).
+fn sign_as(signer: &Signer, kid: &str, claims: &Value) -> String {
+    signer.sign_raw(&json!({ "alg": "RS256", "typ": "JWT", "kid": kid }), claims.to_string().as_bytes())
 }
 
 fn claims(issuer: &str, exp: u64, serial: u64) -> Value {
@@ -227,11 +184,11 @@ impl Load {
         let exp = unix_now() + 3600;
         match kind {
             Kind::ValidReused => pick(&self.pool, rng),
-            Kind::ValidFresh => self.trusted.sign(KID, &claims(&self.issuer, exp, serial)),
+            Kind::ValidFresh => self.trusted.sign(&claims(&self.issuer, exp, serial)),
             Kind::Expired => pick(&self.expired, rng),
-            Kind::Forged => self.intruder.sign(KID, &claims(&self.issuer, exp, serial)),
+            Kind::Forged => self.intruder.sign(&claims(&self.issuer, exp, serial)),
             Kind::UnknownKid => {
-                self.intruder.sign(&format!("kid-{}", rng.next() % 1000), &claims(&self.issuer, exp, serial))
+                sign_as(&self.intruder, &format!("kid-{}", rng.next() % 1000), &claims(&self.issuer, exp, serial))
             }
             Kind::Garbage => {
                 let bytes: Vec<u8> = (0..rng.next() % 300).map(|_| rng.next() as u8).collect();
@@ -279,9 +236,10 @@ async fn main() -> ExitCode {
     let warm_up = Duration::from_secs((seconds / 10).clamp(5, 20));
 
     println!("soak: generating keys");
-    let trusted = Signer::generate();
-    let intruder = Signer::generate();
-    let keys = vec![trusted.jwk(KID)];
+    // Two of the kit's RSA keys: the trusted one, and an intruder's under the same `kid`.
+    let trusted = Signer::rsa(0, KID, Algorithm::RS256);
+    let intruder = Signer::rsa(1, KID, Algorithm::RS256);
+    let keys = vec![trusted.jwk()];
     let issuer = FakeIssuer::start(keys).await;
     let issuer_name = format!("{}/", issuer.url);
     let (mut server, port) = spawn_server(&issuer.url).await;
@@ -289,9 +247,9 @@ async fn main() -> ExitCode {
     let api = format!("http://127.0.0.1:{port}");
 
     let exp = unix_now() + 3600;
-    let pool = (0..64).map(|serial| trusted.sign(KID, &claims(&issuer_name, exp, 1_000_000 + serial))).collect();
+    let pool = (0..64).map(|serial| trusted.sign(&claims(&issuer_name, exp, 1_000_000 + serial))).collect();
     let expired =
-        (0..16).map(|serial| trusted.sign(KID, &claims(&issuer_name, unix_now() - 3600, 2_000_000 + serial))).collect();
+        (0..16).map(|serial| trusted.sign(&claims(&issuer_name, unix_now() - 3600, 2_000_000 + serial))).collect();
     let load = Arc::new(Load {
         api: api.clone(),
         issuer: issuer_name,

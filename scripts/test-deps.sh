@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Rust: Debian's Chromium and ChromeDriver for the browser
-# tests, curl for the test of the printed curl line, node and npm; then fetches into
+# tests, curl for the test of the printed curl line, redis-server for the replay-store test, node and npm; then fetches into
 # target/test-deps/ (git-ignored) the official, unmodified Auth0 SPA SDK (@auth0/auth0-spa-js@2)
-# for tests/api/spa_sdk.rs and panva's oidc-provider for tests/api/interop.rs, and the Python
+# for tests/interop/spa_sdk.rs and panva's oidc-provider for tests/interop/oidc_provider.rs, and the Python
 # tools of the operations tests (scripts/python-requirements.txt, from PyPI into target/venv).
 # Does nothing for what is already there.
 set -euo pipefail
@@ -20,6 +20,11 @@ apt_install() {
 
 if ! (command -v chromedriver && command -v chromium && command -v curl) >/dev/null; then
   apt_install chromium chromium-driver curl
+fi
+# A real Redis for the DPoP replay store shared by two replicas (tests/interop/redis_replay.rs);
+# the test starts its own redis-server on a free port.
+if ! command -v redis-server >/dev/null; then
+  apt_install redis-server
 fi
 # A Node.js already on the machine (NodeSource's bundles npm and conflicts with Debian's) is used.
 if ! (command -v node && command -v npm) >/dev/null; then

@@ -1,5 +1,5 @@
 //! The URL rules every issuer, key-set, token-endpoint and API URL follows: `https`, or plain
-//! `http` on a loopback host only (docs/configuration.md, "Issuer URLs").
+//! `http` on a loopback host only (docs/configuration.md, the rules above the tables).
 //!
 //! Configuration, the key-set fetcher and `hello-client` all apply these; the errors are plain
 //! sentences that the caller prefixes with what it was checking (a variable, a metadata field).

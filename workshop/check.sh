@@ -23,6 +23,13 @@ if [[ ${1:-} == solutions ]] && ! diff <(dev_dependencies Cargo.toml) <(dev_depe
     exit 1
 fi
 
+# The checks compile this checkout's files (.cargo/config.toml); WORKSHOP_DIR names another set of
+# exercise files, as an absolute path or relative to the repository.
+if [[ -n ${WORKSHOP_DIR:-} ]]; then
+    WORKSHOP_EXERCISES=$(cd "$WORKSHOP_DIR" && pwd) || exit 2
+    export WORKSHOP_EXERCISES
+fi
+
 cargo=(cargo test --locked --quiet --package hello-workshop "${features[@]}")
 export RUST_BACKTRACE=0
 

@@ -4,7 +4,7 @@
 
 use hello_api::auth::IssuerCheck;
 use hello_api::auth::jwks::parse_metadata;
-use hello_api::config::check_transport;
+use hello_api::urls::check_transport;
 use libfuzzer_sys::fuzz_target;
 use url::Url;
 

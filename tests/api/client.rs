@@ -2,14 +2,14 @@
 //! the real server trusting the same provider.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Output, Stdio};
 
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use tokio::process::Command;
 
-use crate::helpers::{AUDIENCE, FakeIssuer, Signer, TestApp, TokenRequestSeen, claims, with};
+use crate::helpers::{AUDIENCE, FakeIssuer, Signer, TempDir, TestApp, TokenRequestSeen, claims, with};
 
 const ADMIN: &str = "/api/messages/admin";
 const PROTECTED: &str = "/api/messages/protected";
@@ -20,7 +20,7 @@ async fn hello_client(vars: &[(&str, &str)], args: &[&str]) -> Output {
     hello_client_in(&empty_dir(), vars, args).await
 }
 
-async fn hello_client_in(dir: &PathBuf, vars: &[(&str, &str)], args: &[&str]) -> Output {
+async fn hello_client_in(dir: &Path, vars: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hello-client"))
         .env_clear()
         .envs(vars.iter().copied())
@@ -33,13 +33,8 @@ async fn hello_client_in(dir: &PathBuf, vars: &[(&str, &str)], args: &[&str]) ->
         .expect("hello-client runs")
 }
 
-fn empty_dir() -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("hello-client-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn empty_dir() -> TempDir {
+    TempDir::new("hello-client")
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -5,10 +5,11 @@ use std::process::Stdio;
 
 use tokio::process::Command;
 
+use crate::helpers::TempDir;
+
 /// Runs the real binary with exactly `vars`, in an empty directory (so no `.env` is read).
 async fn run(vars: &[(&str, &str)]) -> (Option<i32>, String) {
-    let dir = std::env::temp_dir().join(format!("hello-api-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("config");
     let mut command = Command::new(env!("CARGO_BIN_EXE_hello-api"));
     command.env_clear().current_dir(&dir).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     command.envs(vars.iter().copied()).kill_on_drop(true);

@@ -7,7 +7,8 @@ use serde_json::Value;
 use crate::helpers::{FakeIssuer, Signer, TestApp, claims};
 
 const ORIGIN: &str = "http://localhost:4040";
-const SECURITY_HEADERS: [(&str, &str); 9] = [
+/// The headers on every response, as docs/contract.md, "Headers on every response" writes them.
+pub(crate) const SECURITY_HEADERS: [(&str, &str); 9] = [
     ("x-xss-protection", "0"),
     ("strict-transport-security", "max-age=31536000; includeSubDomains"),
     ("x-frame-options", "deny"),

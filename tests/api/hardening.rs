@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use hello_api::middleware::SECURITY_HEADERS;
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{FakeIssuer, Signer, TestApp, claims};
+use crate::cors_and_headers::SECURITY_HEADERS;
+use crate::helpers::{FakeIssuer, Signer, TempDir, TestApp, claims};
 
 const REBOUND: &str = "rebind.attacker.example";
 
@@ -142,8 +142,7 @@ const MALFORMED_HEADS: [(&str, &[u8]); 5] = [
 
 #[tokio::test]
 async fn malformed_request_heads_get_a_4xx_and_no_error_line_at_the_default_log_level() {
-    let dir = std::env::temp_dir().join(format!("hello-api-malformed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("malformed");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hello-api"))
         .env_clear()
         .current_dir(&dir)

@@ -11,7 +11,9 @@ use futures_util::future::join_all;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
 
-use crate::helpers::{Behaviour, FakeIssuer, Signer, TestApp, assert_invalid_token, assert_unavailable, b64, claims};
+use crate::helpers::{
+    Behaviour, FakeIssuer, Signer, TestApp, assert_invalid_token, assert_unavailable, b64, claims, eventually,
+};
 
 const PROTECTED: &str = "/api/messages/protected";
 /// A hang guard, not a performance bound: every answer comes well within it (fetch timeout 5 s).
@@ -168,15 +170,7 @@ async fn a_key_replaced_under_the_same_kid_is_trusted_only_in_its_new_form_after
     assert_eq!(assert_invalid_token(app.get(PROTECTED, Some(&new_token)).await).await, "signature is invalid");
 
     // Once the stale refresh lands, the new material passes and the old never again.
-    let mut switched = false;
-    for _ in 0..100 {
-        switched = app.get(PROTECTED, Some(&new_token)).await.status() == 200;
-        if switched {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(switched, "the replacement key was picked up by the stale refresh");
+    app.until_status(PROTECTED, Some(&new_token), 200).await;
     for _ in 0..3 {
         assert_eq!(assert_invalid_token(app.get(PROTECTED, Some(&old_token)).await).await, "signature is invalid");
         assert_eq!(app.get(PROTECTED, Some(&new_token)).await.status(), 200);
@@ -198,12 +192,7 @@ async fn a_removed_key_is_an_unknown_kid_once_the_key_set_is_fresh_not_a_503() {
     issuer.set_keys(vec![kept.jwk()]);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(app.get(PROTECTED, Some(&kept_token)).await.status(), 200); // starts the stale refresh
-    for _ in 0..50 {
-        if issuer.jwks_fetches() > fetches {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the stale refresh", || async { (issuer.jwks_fetches() > fetches).then_some(()) }).await;
     app.wait_for_status(PROTECTED, &removed_token, 401).await;
 
     for _ in 0..3 {

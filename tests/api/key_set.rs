@@ -6,7 +6,9 @@ use futures_util::future::join_all;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
 
-use crate::helpers::{Behaviour, FakeIssuer, Signer, TestApp, assert_invalid_token, assert_unavailable, claims};
+use crate::helpers::{
+    Behaviour, FakeIssuer, Signer, TestApp, assert_invalid_token, assert_unavailable, claims, eventually,
+};
 
 const PROTECTED: &str = "/api/messages/protected";
 
@@ -153,13 +155,10 @@ async fn the_server_starts_with_the_issuer_down_and_recovers_by_itself() {
 
     issuer.come_back().await;
     // Recovery needs no request: the background start-up fetch keeps retrying.
-    for _ in 0..100 {
-        if issuer.jwks_fetches() > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(issuer.jwks_fetches() > 0, "the key set was fetched after the issuer came back");
+    eventually("the key set is fetched after the issuer came back", || async {
+        (issuer.jwks_fetches() > 0).then_some(())
+    })
+    .await;
     app.wait_for_status(PROTECTED, &token, 200).await;
 }
 
@@ -196,12 +195,7 @@ async fn stale_keys_are_refreshed_in_the_background() {
     let fetches = issuer.jwks_fetches();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(app.get(PROTECTED, Some(&token)).await.status(), 200);
-    for _ in 0..50 {
-        if issuer.jwks_fetches() > fetches {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the stale refresh", || async { (issuer.jwks_fetches() > fetches).then_some(()) }).await;
     assert_eq!(issuer.jwks_fetches(), fetches + 1);
 }
 

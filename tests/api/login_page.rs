@@ -1,12 +1,11 @@
-//! docs/sign-in.md, "The login page" and the profile: a page a person is glad to see, served with
+//! docs/sign-in.md, "How it works": the login page and the profile: a page a person is glad to see, served with
 //! its styles, script and icon by the issuer itself; `picture` in the ID token and `/userinfo`.
 
-use fantoccini::Locator;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::browser::{displayed, open_browser, start_chromedriver};
+use crate::helpers::code_flow::{ORIGIN, REDIRECT, VERIFIER, exchange, issuer, log_in, query, sign_in};
 use crate::helpers::{AUDIENCE, TestApp};
-use crate::sign_in::{ORIGIN, REDIRECT, VERIFIER, authorize, decode_part, exchange, issuer, log_in, query, sign_in};
+use crate::sign_in::{authorize, decode_part};
 
 #[tokio::test]
 async fn the_login_page_names_the_client_what_it_asks_for_and_the_demo_accounts() {
@@ -99,32 +98,4 @@ async fn userinfo_checks_tokens_as_the_api_does() {
         let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
         assert!(challenge.starts_with("Bearer"), "{case}: {challenge}");
     }
-}
-
-/// In a real browser, under the page's own policy: the demo's styles apply, and a demo account's
-/// button fills the form without submitting it.
-#[tokio::test]
-async fn in_a_browser_the_page_is_styled_and_a_demo_account_button_fills_the_form() {
-    let app = TestApp::local(&[]).await;
-    let driver = start_chromedriver().await;
-    let profile = std::env::temp_dir().join(format!("hello-api-chromium-login-page-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
-    let browser = open_browser(&driver, &profile).await;
-    let url = format!("{}authorize?{}", issuer(&app), query(&[]));
-    browser.goto(&url).await.unwrap();
-    displayed(&browser, "input[name=username]").await;
-    let button = browser.find(Locator::Css(r#"button[data-fill-username="user@example.com"]"#)).await.unwrap();
-    button.click().await.unwrap();
-    let seen = browser
-        .execute(
-            "return [document.getElementById('username').value, document.getElementById('password').value, \
-             getComputedStyle(document.body).backgroundColor, getComputedStyle(document.querySelector('.card')).borderRadius];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(seen, json!(["user@example.com", "demo-user-password", "rgb(245, 246, 248)", "10px"]));
-    assert_eq!(browser.current_url().await.unwrap().as_str(), url, "filling is not submitting");
-    browser.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
 }

@@ -1,7 +1,9 @@
 //! Integration tests: the real server on port 0, a real key-set server on port 0, tokens minted
-//! with keys generated here. One file per feature.
+//! with keys generated here. One file per feature; they need nothing but Rust (plain `cargo test`).
+//! The tests that need Chromium, Node.js packages or Python tools are in tests/interop.
 
-mod browser;
+use testkit as helpers;
+
 mod client;
 mod config_errors;
 mod cors_and_headers;
@@ -11,8 +13,6 @@ mod dpop;
 mod dpop_client;
 mod entra;
 mod hardening;
-mod helpers;
-mod interop;
 mod issuer_failures;
 mod key_set;
 mod key_set_attacks;
@@ -24,10 +24,7 @@ mod messages;
 mod operations;
 mod process;
 mod properties;
-mod pyjwt;
-mod redis_replay;
 mod sign_in;
 mod sign_in_attacks;
-mod spa_sdk;
 mod token_cache;
 mod tokens;

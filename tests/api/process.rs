@@ -6,12 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("hello-api-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::helpers::TempDir;
 
 fn server(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hello-api"));
@@ -21,7 +16,7 @@ fn server(dir: &std::path::Path) -> Command {
 
 #[tokio::test]
 async fn dot_env_fills_in_what_the_environment_does_not_set() {
-    let dir = temp_dir("dotenv");
+    let dir = TempDir::new("dotenv");
     std::fs::write(dir.join(".env"), "# a comment\nTOKEN_ALGORITHMS=HS256\nCLOCK_SKEW_SECONDS=soon\n").unwrap();
 
     let output = server(&dir).output().await.unwrap();
@@ -49,7 +44,7 @@ async fn dot_env_fills_in_what_the_environment_does_not_set() {
 
 #[tokio::test]
 async fn local_mode_prints_a_curl_line_that_reads_the_admin_message_and_stops_on_sigterm() {
-    let dir = temp_dir("local-mode");
+    let dir = TempDir::new("local-mode");
     let mut child = server(&dir)
         .envs([("PORT", "0"), ("LOCAL_ISSUER_PORT", "0"), ("SERVE_DEMO", "false"), ("RUST_LOG", "info")])
         // A proxy cannot reach the local issuer on loopback, so local mode goes around it.
@@ -115,7 +110,7 @@ async fn local_mode_prints_a_curl_line_that_reads_the_admin_message_and_stops_on
 
 #[tokio::test]
 async fn ctrl_c_stops_the_server_gracefully_too() {
-    let dir = temp_dir("ctrl-c");
+    let dir = TempDir::new("ctrl-c");
     let mut child = server(&dir)
         .envs([("PORT", "0"), ("LOCAL_ISSUER_PORT", "0"), ("SERVE_DEMO", "false"), ("RUST_LOG", "info")])
         .stdout(Stdio::null())
@@ -146,8 +141,8 @@ async fn ctrl_c_stops_the_server_gracefully_too() {
 }
 
 /// Runs the real binary with `args` and `vars` in an empty folder; waits for its exit.
-async fn run_with_args(args: &[&str], vars: &[(&str, &str)]) -> (std::process::Output, std::path::PathBuf) {
-    let dir = temp_dir(&format!("args{}", args.join("")));
+async fn run_with_args(args: &[&str], vars: &[(&str, &str)]) -> (std::process::Output, TempDir) {
+    let dir = TempDir::new(&format!("args{}", args.join("")));
     let mut command = server(&dir);
     command.args(args).envs(vars.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let output = tokio::time::timeout(Duration::from_secs(20), command.output())
@@ -205,7 +200,7 @@ async fn help_lists_each_setting_with_its_variable_and_default_and_starts_nothin
 
 #[tokio::test]
 async fn help_never_shows_a_secret_from_the_environment() {
-    let dir = temp_dir("help-secret");
+    let dir = TempDir::new("help-secret");
     let output = server(&dir)
         .arg("--help")
         .envs([("LOCAL_ADMIN_SECRET", "s3cr3t-admin"), ("LOCAL_CLIENT_SECRET", "s3cr3t-client"), ("PORT", "7070")])
@@ -239,7 +234,7 @@ async fn an_unknown_argument_is_a_usage_error_naming_it() {
 
 #[tokio::test]
 async fn a_flag_wins_over_the_environment() {
-    let dir = temp_dir("flag-wins");
+    let dir = TempDir::new("flag-wins");
     let output = server(&dir).args(["--port", "not-a-port"]).env("PORT", "0").output().await.unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
 

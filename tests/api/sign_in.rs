@@ -6,46 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
+use crate::helpers::code_flow::{
+    ORIGIN, REDIRECT, VERIFIER, exchange, issuer, location, log_in, parameter, query, sign_in,
+};
 use crate::helpers::{AUDIENCE, TestApp};
-
-pub(crate) const ORIGIN: &str = "http://localhost:4040";
-pub(crate) const REDIRECT: &str = "http://localhost:4040/callback";
-pub(crate) const VERIFIER: &str = "a-verifier-of-at-least-43-characters-0123456789abcdef";
-
-pub(crate) fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()))
-}
-
-/// The query of an authorization request, with `changes` replacing or (value `None`) removing
-/// parameters.
-pub(crate) fn query(changes: &[(&str, Option<&str>)]) -> String {
-    let challenge = challenge(VERIFIER);
-    let mut pairs: Vec<(String, String)> = [
-        ("response_type", "code"),
-        ("client_id", "demo-spa"),
-        ("redirect_uri", REDIRECT),
-        ("state", "the-state"),
-        ("nonce", "the-nonce"),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-        ("scope", "openid profile email"),
-        ("audience", AUDIENCE),
-    ]
-    .into_iter()
-    .map(|(name, value)| (name.to_owned(), value.to_owned()))
-    .collect();
-    for (name, value) in changes {
-        pairs.retain(|(existing, _)| existing != name);
-        if let Some(value) = value {
-            pairs.push(((*name).to_owned(), (*value).to_owned()));
-        }
-    }
-    serde_urlencoded::to_string(pairs).unwrap()
-}
-
-pub(crate) fn issuer(app: &TestApp) -> String {
-    app.local_issuer_url.clone().expect("local mode runs the local issuer")
-}
 
 pub(crate) async fn authorize(app: &TestApp, query: &str, cookie: Option<&str>) -> reqwest::Response {
     let mut request = app.http.get(format!("{}authorize?{query}", issuer(app)));
@@ -53,56 +17,6 @@ pub(crate) async fn authorize(app: &TestApp, query: &str, cookie: Option<&str>) 
         request = request.header("Cookie", cookie);
     }
     request.send().await.unwrap()
-}
-
-pub(crate) async fn log_in(app: &TestApp, query: &str, username: &str, password: &str) -> reqwest::Response {
-    app.http
-        .post(format!("{}authorize?{query}", issuer(app)))
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-}
-
-pub(crate) fn location(response: &reqwest::Response) -> url::Url {
-    let location = response.headers().get("location").expect("a redirect").to_str().unwrap();
-    url::Url::parse(location).unwrap()
-}
-
-pub(crate) fn parameter(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs().find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
-}
-
-/// The session cookie (`name=value`) a login set.
-pub(crate) fn session_cookie(response: &reqwest::Response) -> String {
-    let cookie = response.headers().get("set-cookie").expect("a session cookie").to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-/// Signs `username` in through the form: the code and the session cookie.
-pub(crate) async fn sign_in(app: &TestApp, username: &str, password: &str) -> (String, String) {
-    let response = log_in(app, &query(&[]), username, password).await;
-    assert_eq!(response.status(), 303);
-    let url = location(&response);
-    assert_eq!(url.origin().ascii_serialization(), ORIGIN);
-    assert_eq!(url.path(), "/callback");
-    assert_eq!(parameter(&url, "state").as_deref(), Some("the-state"));
-    (parameter(&url, "code").expect("a code"), session_cookie(&response))
-}
-
-pub(crate) async fn exchange(app: &TestApp, code: &str, verifier: &str, redirect_uri: &str) -> reqwest::Response {
-    app.http
-        .post(format!("{}oauth/token", issuer(app)))
-        .json(&json!({
-            "grant_type": "authorization_code",
-            "client_id": "demo-spa",
-            "code": code,
-            "code_verifier": verifier,
-            "redirect_uri": redirect_uri,
-        }))
-        .send()
-        .await
-        .unwrap()
 }
 
 pub(crate) async fn assert_invalid_grant(response: reqwest::Response) {

@@ -3,11 +3,11 @@
 
 use serde_json::Value;
 
-use crate::helpers::{LOG_LINES, TestApp};
-use crate::sign_in::{
-    ORIGIN, REDIRECT, VERIFIER, assert_invalid_grant, authorize, challenge, decode_part, exchange, issuer, location,
-    log_in, parameter, query, sign_in,
+use crate::helpers::code_flow::{
+    ORIGIN, REDIRECT, VERIFIER, challenge, exchange, issuer, location, log_in, parameter, query, sign_in,
 };
+use crate::helpers::{LOG_LINES, TestApp};
+use crate::sign_in::{assert_invalid_grant, authorize, decode_part};
 
 /// The `invalid_request` page: 400, HTML, no redirect.
 async fn assert_error_page(response: reqwest::Response, case: &str) -> String {

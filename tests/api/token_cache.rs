@@ -5,7 +5,7 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
 
-use crate::helpers::{FakeIssuer, Signer, TestApp, assert_invalid_token, claims, now, with};
+use crate::helpers::{FakeIssuer, Signer, TestApp, assert_invalid_token, claims, eventually, now, with};
 
 const PROTECTED: &str = "/api/messages/protected";
 
@@ -52,23 +52,25 @@ async fn a_remembered_token_is_refused_once_its_kid_names_other_key_material() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     // Stale keys still serve while the refresh runs in the background, even for remembered tokens.
     assert_eq!(app.get(PROTECTED, Some(&token)).await.status(), 200);
-    for _ in 0..50 {
-        if issuer.jwks_fetches() > fetches {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(issuer.jwks_fetches() > fetches, "a remembered token still triggers the stale refresh");
+    eventually("a remembered token still triggers the stale refresh", || async {
+        (issuer.jwks_fetches() > fetches).then_some(())
+    })
+    .await;
     app.wait_for_status(PROTECTED, &token, 401).await;
     assert_eq!(assert_invalid_token(app.get(PROTECTED, Some(&token)).await).await, "signature is invalid");
 }
 
 #[tokio::test]
-async fn a_token_cache_of_size_zero_still_validates() {
+async fn a_token_cache_of_size_zero_still_validates_and_never_answers_from_the_cache() {
     let signer = Signer::rsa(0, "k", Algorithm::RS256);
     let issuer = FakeIssuer::start(vec![signer.jwk()]).await;
     let app = TestApp::trusting(&issuer, &[("TOKEN_CACHE_SIZE", "0")]).await;
     let token = signer.sign(&claims(&issuer.issuer(), &["read:admin-messages"]));
     app.wait_for_status("/api/messages/admin", &token, 200).await;
     assert_eq!(app.get("/api/messages/admin", Some(&token)).await.status(), 200);
+
+    // The same token twice, and the cache never answered: every check was a full one.
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    let hits = metrics.lines().find(|line| line.starts_with("hello_api_token_cache_hits_total "));
+    assert_eq!(hits, Some("hello_api_token_cache_hits_total 0"), "{metrics}");
 }

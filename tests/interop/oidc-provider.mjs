@@ -1,4 +1,4 @@
-// panva's oidc-provider (a certified OpenID Provider) on 127.0.0.1, for tests/api/interop.rs.
+// panva's oidc-provider (a certified OpenID Provider) on 127.0.0.1, for tests/interop/oidc_provider.rs.
 //
 // One confidential client with the client-credentials grant; resource indicators (RFC 8707) issue
 // JWT access tokens (`typ: at+jwt`) for RESOURCE with the scope `read:admin-messages`.

@@ -4,12 +4,7 @@
 //!
 //! Exercises may use everything here too; the README says which parts each one needs.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use actix_web::{HttpResponse, HttpServer, web};
+use actix_web::web;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hello_api::config::defaults::{DEMO_ADMIN_ID, DEMO_ADMIN_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
@@ -18,6 +13,7 @@ pub use hello_api::local_issuer::SigningKey;
 use hello_api::local_issuer::generate_pem;
 use hello_api::startup::{Application, Stopper};
 use serde_json::{Map, Value, json};
+use testkit::{FakeIssuer, TempDir};
 
 /// The audience the API accepts in local mode, and that the local issuer puts in its tokens.
 pub const AUDIENCE: &str = LOCAL_AUDIENCE;
@@ -28,10 +24,7 @@ pub const DEMO_CLIENT: (&str, &str) = (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
 /// See [`DEMO_CLIENT`].
 pub const DEMO_ADMIN: (&str, &str) = (DEMO_ADMIN_ID, DEMO_ADMIN_SECRET);
 
-/// Seconds since the Unix epoch.
-pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or_default()
-}
+pub use testkit::now;
 
 /// A new RS256 signing key, with its `kid` (RFC 7638 thumbprint) and public JWK.
 pub fn new_key() -> SigningKey {
@@ -44,25 +37,6 @@ pub fn claims_of(token: &str) -> Map<String, Value> {
     let payload = token.split('.').nth(1).expect("a JWT has three parts");
     let bytes = URL_SAFE_NO_PAD.decode(payload).expect("the payload is base64url");
     serde_json::from_slice(&bytes).expect("the payload is a JSON object")
-}
-
-/// A temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("hello-workshop-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let path = std::env::temp_dir().join(name);
-        std::fs::create_dir_all(&path).expect("a temporary directory can be made");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// An answer of the API, read whole.
@@ -110,9 +84,9 @@ impl Api {
     /// The API in local mode (its own local issuer, both on free ports), with `vars` on top of
     /// the defaults and `routes` registered beside the three messages.
     pub async fn local(vars: &[(&str, &str)], routes: fn(&mut web::ServiceConfig)) -> Self {
-        let dir = TempDir::new();
+        let dir = TempDir::new("workshop");
         let pem = generate_pem().expect("an RSA key can be generated");
-        let key_file = dir.0.join("local-issuer-key.pem");
+        let key_file = dir.join("local-issuer-key.pem");
         std::fs::write(&key_file, &pem).expect("the key file can be written");
         let key_file = key_file.display().to_string();
         let mut all = vec![("LOCAL_ISSUER_PORT", "0"), ("LOCAL_ISSUER_KEY_FILE", key_file.as_str())];
@@ -126,7 +100,7 @@ impl Api {
     /// `routes` registered beside the three messages.
     pub async fn trusting(issuer: &KeySetServer, routes: fn(&mut web::ServiceConfig)) -> Self {
         let vars = [("ISSUER_BASE_URL", issuer.url()), ("AUDIENCE", AUDIENCE)];
-        Self::start(&vars, routes, TempDir::new()).await
+        Self::start(&vars, routes, TempDir::new("workshop")).await
     }
 
     async fn start(vars: &[(&str, &str)], routes: fn(&mut web::ServiceConfig), dir: TempDir) -> Self {
@@ -196,64 +170,33 @@ impl Drop for Api {
 }
 
 /// An OpenID provider on `127.0.0.1:0` whose key set the check (or the learner) controls:
-/// `GET /.well-known/openid-configuration` and `GET /.well-known/jwks.json`.
-pub struct KeySetServer {
-    url: String,
-    keys: Arc<Mutex<Vec<Value>>>,
-    fetches: Arc<AtomicUsize>,
-}
+/// discovery metadata and the key set (testkit's fake issuer, which hello-api's own tests use).
+pub struct KeySetServer(FakeIssuer);
 
 impl KeySetServer {
     /// Starts the server publishing `keys` (public JWKs, e.g. [`SigningKey::public_jwk`]).
-    pub fn start(keys: Vec<Value>) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let url = format!("http://127.0.0.1:{}", listener.local_addr().expect("a bound port").port());
-        let shared = web::Data::new(Shared {
-            issuer: format!("{url}/"),
-            jwks_uri: format!("{url}/.well-known/jwks.json"),
-            keys: Arc::new(Mutex::new(keys)),
-            fetches: Arc::new(AtomicUsize::new(0)),
-        });
-        let (keys, fetches) = (Arc::clone(&shared.keys), Arc::clone(&shared.fetches));
-        let server = HttpServer::new(move || {
-            actix_web::App::new()
-                .app_data(shared.clone())
-                .route("/.well-known/openid-configuration", web::get().to(metadata))
-                .route("/.well-known/jwks.json", web::get().to(jwks))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .expect("the key-set server listens")
-        .run();
-        tokio::spawn(server);
-        Self { url, keys, fetches }
+    pub async fn start(keys: Vec<Value>) -> Self {
+        Self(FakeIssuer::start(keys).await)
     }
 
     /// The base URL, e.g. `http://127.0.0.1:40125` (what `ISSUER_BASE_URL` is set to).
     pub fn url(&self) -> &str {
-        &self.url
+        &self.0.url
     }
 
     /// The issuer name tokens must carry in `iss`: the base URL with a trailing `/`.
     pub fn issuer(&self) -> String {
-        format!("{}/", self.url)
+        self.0.issuer()
     }
 
     /// Publishes `keys` from now on, replacing the key set.
     pub fn publish(&self, keys: Vec<Value>) {
-        *self.keys.lock().expect("the key set is not poisoned") = keys;
-    }
-
-    /// The `kid`s published now.
-    pub fn kids(&self) -> Vec<String> {
-        let keys = self.keys.lock().expect("the key set is not poisoned");
-        keys.iter().filter_map(|key| key["kid"].as_str().map(str::to_owned)).collect()
+        self.0.set_keys(keys);
     }
 
     /// How many times the key set was fetched so far.
     pub fn fetches(&self) -> usize {
-        self.fetches.load(Ordering::SeqCst)
+        self.0.jwks_fetches()
     }
 
     /// A token signed by `key` for the API: `iss` this server, `aud` [`AUDIENCE`], valid 5 min.
@@ -262,21 +205,4 @@ impl KeySetServer {
         let claims = json!({ "iss": self.issuer(), "aud": AUDIENCE, "sub": sub, "iat": now, "exp": now + 300 });
         key.sign(&claims).expect("the claims can be signed")
     }
-}
-
-struct Shared {
-    issuer: String,
-    jwks_uri: String,
-    keys: Arc<Mutex<Vec<Value>>>,
-    fetches: Arc<AtomicUsize>,
-}
-
-async fn metadata(shared: web::Data<Shared>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "issuer": shared.issuer, "jwks_uri": shared.jwks_uri }))
-}
-
-async fn jwks(shared: web::Data<Shared>) -> HttpResponse {
-    shared.fetches.fetch_add(1, Ordering::SeqCst);
-    let keys = shared.keys.lock().expect("the key set is not poisoned").clone();
-    HttpResponse::Ok().json(json!({ "keys": keys }))
 }

@@ -1,7 +1,10 @@
 //! Checks exercise 01 (workshop/README.md, "01 public_route").
 
 mod learner {
-    include!(concat!(env!("WORKSHOP_SET"), "/01_public_route.rs"));
+    #[cfg(not(feature = "solutions"))]
+    include!(concat!(env!("WORKSHOP_EXERCISES"), "/01_public_route.rs"));
+    #[cfg(feature = "solutions")]
+    include!(concat!(env!("WORKSHOP_SOLUTIONS"), "/01_public_route.rs"));
 }
 
 use hello_workshop::Api;

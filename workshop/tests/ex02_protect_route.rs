@@ -1,7 +1,10 @@
 //! Checks exercise 02 (workshop/README.md, "02 protect_route").
 
 mod learner {
-    include!(concat!(env!("WORKSHOP_SET"), "/02_protect_route.rs"));
+    #[cfg(not(feature = "solutions"))]
+    include!(concat!(env!("WORKSHOP_EXERCISES"), "/02_protect_route.rs"));
+    #[cfg(feature = "solutions")]
+    include!(concat!(env!("WORKSHOP_SOLUTIONS"), "/02_protect_route.rs"));
 }
 
 use hello_workshop::{Api, DEMO_CLIENT};

@@ -1,7 +1,10 @@
 //! Checks exercise 03 (workshop/README.md, "03 return_sub").
 
 mod learner {
-    include!(concat!(env!("WORKSHOP_SET"), "/03_return_sub.rs"));
+    #[cfg(not(feature = "solutions"))]
+    include!(concat!(env!("WORKSHOP_EXERCISES"), "/03_return_sub.rs"));
+    #[cfg(feature = "solutions")]
+    include!(concat!(env!("WORKSHOP_SOLUTIONS"), "/03_return_sub.rs"));
 }
 
 use hello_workshop::{Api, DEMO_ADMIN, DEMO_CLIENT, claims_of};

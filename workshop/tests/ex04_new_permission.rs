@@ -1,7 +1,10 @@
 //! Checks exercise 04 (workshop/README.md, "04 new_permission").
 
 mod learner {
-    include!(concat!(env!("WORKSHOP_SET"), "/04_new_permission.rs"));
+    #[cfg(not(feature = "solutions"))]
+    include!(concat!(env!("WORKSHOP_EXERCISES"), "/04_new_permission.rs"));
+    #[cfg(feature = "solutions")]
+    include!(concat!(env!("WORKSHOP_SOLUTIONS"), "/04_new_permission.rs"));
 }
 
 use hello_workshop::{Api, DEMO_ADMIN};

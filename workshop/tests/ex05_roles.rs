@@ -1,7 +1,10 @@
 //! Checks exercise 05 (workshop/README.md, "05 roles").
 
 mod learner {
-    include!(concat!(env!("WORKSHOP_SET"), "/05_roles.rs"));
+    #[cfg(not(feature = "solutions"))]
+    include!(concat!(env!("WORKSHOP_EXERCISES"), "/05_roles.rs"));
+    #[cfg(feature = "solutions")]
+    include!(concat!(env!("WORKSHOP_SOLUTIONS"), "/05_roles.rs"));
 }
 
 use hello_workshop::{Api, DEMO_ADMIN};

@@ -1,7 +1,10 @@
 //! Checks exercise 06 (workshop/README.md, "06 client_credentials").
 
 mod learner {
-    include!(concat!(env!("WORKSHOP_SET"), "/06_client_credentials.rs"));
+    #[cfg(not(feature = "solutions"))]
+    include!(concat!(env!("WORKSHOP_EXERCISES"), "/06_client_credentials.rs"));
+    #[cfg(feature = "solutions")]
+    include!(concat!(env!("WORKSHOP_SOLUTIONS"), "/06_client_credentials.rs"));
 }
 
 use hello_workshop::{Api, DEMO_ADMIN, DEMO_CLIENT, claims_of};

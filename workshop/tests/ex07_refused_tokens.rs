@@ -1,7 +1,10 @@
 //! Checks exercise 07 (workshop/README.md, "07 refused_tokens").
 
 mod learner {
-    include!(concat!(env!("WORKSHOP_SET"), "/07_refused_tokens.rs"));
+    #[cfg(not(feature = "solutions"))]
+    include!(concat!(env!("WORKSHOP_EXERCISES"), "/07_refused_tokens.rs"));
+    #[cfg(feature = "solutions")]
+    include!(concat!(env!("WORKSHOP_SOLUTIONS"), "/07_refused_tokens.rs"));
 }
 
 use hello_workshop::{AUDIENCE, Api, now};

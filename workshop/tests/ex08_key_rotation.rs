@@ -1,7 +1,10 @@
 //! Checks exercise 08 (workshop/README.md, "08 key_rotation").
 
 mod learner {
-    include!(concat!(env!("WORKSHOP_SET"), "/08_key_rotation.rs"));
+    #[cfg(not(feature = "solutions"))]
+    include!(concat!(env!("WORKSHOP_EXERCISES"), "/08_key_rotation.rs"));
+    #[cfg(feature = "solutions")]
+    include!(concat!(env!("WORKSHOP_SOLUTIONS"), "/08_key_rotation.rs"));
 }
 
 use hello_workshop::{Api, KeySetServer, new_key};
@@ -11,7 +14,7 @@ const PROTECTED: &str = "/api/messages/protected";
 #[tokio::test]
 async fn a_new_kid_is_accepted_by_the_running_api_and_the_old_one_still_is() {
     let old = new_key();
-    let issuer = KeySetServer::start(vec![old.public_jwk().clone()]);
+    let issuer = KeySetServer::start(vec![old.public_jwk().clone()]).await;
     let api = Api::trusting(&issuer, |_| {}).await;
     let before = api.get(PROTECTED, Some(&issuer.token(&old, "before"))).await;
     assert_eq!(before.status, 200, "the old key works before the rotation: {:?}", before.body);

@@ -10,7 +10,7 @@ use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 use crate::browser::{displayed, open_browser, start_chromedriver, submit_login};
-use crate::helpers::{AUDIENCE, TestApp};
+use crate::helpers::{AUDIENCE, TempDir, TestApp};
 
 const SDK: &str = "target/test-deps/auth0-spa-js/auth0-spa-js.production.js";
 
@@ -115,8 +115,7 @@ async fn the_official_spa_sdk_signs_in_refreshes_silently_and_logs_out() {
     tokio::spawn(serve_page(listeners, config));
 
     let driver = start_chromedriver().await;
-    let profile = std::env::temp_dir().join(format!("hello-api-chromium-sdk-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
+    let profile = TempDir::new("chromium-sdk");
     let browser = open_browser(&driver, &profile).await;
     let mut outcomes = Vec::new();
 
@@ -156,7 +155,6 @@ async fn the_official_spa_sdk_signs_in_refreshes_silently_and_logs_out() {
     outcomes.push(("plain user", call_admin(&browser).await));
 
     browser.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
 
     assert!(after_wrong_password.starts_with(&issuer), "{after_wrong_password}");
     assert_eq!(url_after_reload, format!("{origin}/"), "no form on reload");

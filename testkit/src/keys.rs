@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use base64::Engine as _;
 
-use super::{AUDIENCE, b64, now};
+use crate::{AUDIENCE, b64, now};
 
 /// A private key made in the test, with its public JWK.
 #[derive(Clone)]
@@ -23,7 +23,7 @@ pub struct Signer {
     public: Value,
     /// RSA only: the public key as PEM, for the algorithm-confusion test.
     pub public_pem: Option<String>,
-    /// The private key as PKCS#8 PEM, for signing with another library (tests/api/pyjwt.rs).
+    /// The private key as PKCS#8 PEM, for signing with another library (tests/interop/pyjwt.rs).
     pub private_pem: String,
 }
 

@@ -1,13 +1,12 @@
 //! The real application on port 0, and the answers most tests assert.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use hello_api::config::Settings;
 use hello_api::startup::Application;
 use serde_json::{Value, json};
 
-use super::{AUDIENCE, FakeIssuer, install_logger};
+use crate::{AUDIENCE, FakeIssuer, eventually, install_logger};
 
 /// The real application, started in this test's runtime on port 0.
 pub struct TestApp {
@@ -90,14 +89,16 @@ impl TestApp {
 
     /// GETs until the status is `expected` (the key set loads in the background), at most ~15 s.
     pub async fn wait_for_status(&self, path: &str, token: &str, expected: u16) -> reqwest::Response {
-        for _ in 0..150 {
-            let response = self.get(path, Some(token)).await;
-            if response.status().as_u16() == expected {
-                return response;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{path} never answered {expected}");
+        self.until_status(path, Some(token), expected).await
+    }
+
+    /// GETs `path` (with `token` when given) until the status is `expected`, at most ~15 s.
+    pub async fn until_status(&self, path: &str, token: Option<&str>, expected: u16) -> reqwest::Response {
+        eventually(&format!("{path} answers {expected}"), || async {
+            let response = self.get(path, token).await;
+            (response.status().as_u16() == expected).then_some(response)
+        })
+        .await
     }
 }
 
@@ -106,6 +107,12 @@ pub fn shared_key_file() -> String {
     let dir = std::env::temp_dir().join(format!("hello-api-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join("local-issuer-key.pem").display().to_string()
+}
+
+/// The body of a JSON answer, after asserting its `content-type: application/json`.
+pub async fn json_of(response: reqwest::Response) -> Value {
+    assert_eq!(response.headers()["content-type"], "application/json");
+    response.json().await.expect("a JSON body")
 }
 
 /// Asserts the contract's 401 (docs/contract.md, "Errors") `invalid_token` answer and returns its `error_description`.

@@ -7,7 +7,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TempDir, TestApp};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -93,8 +93,7 @@ async fn the_demo_page_calls_the_api_across_origins_in_a_real_browser() {
     let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
     let origin = app.demo_origin.clone().unwrap();
     let driver = start_chromedriver().await;
-    let profile = std::env::temp_dir().join(format!("hello-api-chromium-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
+    let profile = TempDir::new("chromium");
     let browser = open_browser(&driver, &profile).await;
 
     browser.goto(&format!("{origin}/")).await.unwrap();
@@ -122,7 +121,6 @@ async fn the_demo_page_calls_the_api_across_origins_in_a_real_browser() {
 
     let entries = console(&driver, &browser).await;
     browser.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
 
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(token_panel.contains("read:admin-messages") && token_panel.contains("demo-admin@clients"), "{token_panel}");
@@ -165,8 +163,7 @@ async fn the_admin_signs_in_through_the_form_reads_the_admin_message_and_signs_o
     let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
     let origin = app.demo_origin.clone().unwrap();
     let driver = start_chromedriver().await;
-    let profile = std::env::temp_dir().join(format!("hello-api-chromium-sign-in-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
+    let profile = TempDir::new("chromium-sign-in");
     let browser = open_browser(&driver, &profile).await;
 
     browser.goto(&format!("{origin}/")).await.unwrap();
@@ -188,7 +185,6 @@ async fn the_admin_signs_in_through_the_form_reads_the_admin_message_and_signs_o
     // The session ended: the issuer asks for the password again.
     displayed(&browser, "input[name=password]").await;
     browser.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
 
     assert_eq!(user, "admin@example.com");
     assert!(shown.starts_with("200") && shown.contains("This is an admin message."), "{shown}");

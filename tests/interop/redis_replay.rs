@@ -1,4 +1,4 @@
-//! docs/dpop.md, "Replicas": two real `hello-api` processes behind one `PUBLIC_URL`, sharing a real
+//! docs/dpop.md, "Replicas: one Redis for the replay store": two real `hello-api` processes behind one `PUBLIC_URL`, sharing a real
 //! `redis-server` (the Debian package, started here on a free port) as their replay store. It
 //! fails, never skips, when `redis-server` is missing.
 
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::dpop::{DpopKey, proof_claims};
+use crate::helpers::dpop::{DpopKey, proof_claims};
 use crate::helpers::{AUDIENCE, FakeIssuer, Signer, claims, with};
 
 const PUBLIC_URL: &str = "https://api.example.com";

@@ -1,7 +1,7 @@
 //! An OpenID provider on 127.0.0.1 port 0 that the caller controls: metadata, key set and a
 //! recording token endpoint, and every way of failing (docs/testing.md). One source for the
-//! integration tests, the soak (`examples/soak.rs`) and the benches (`benches/validate.rs`), which
-//! include this file with `#[path]`; it depends on nothing else in the test helpers.
+//! integration tests, the soak (`examples/soak.rs`), the benches (`benches/validate.rs`) and the
+//! workshop's `KeySetServer`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //! verifies the local issuer's tokens (a machine's access token, a signed-in person's access and
 //! ID tokens) through the published key set with its own `PyJWKClient`, and the server accepts
 //! the tokens it signs with keys made here, in every algorithm the server offers, while refusing
-//! its unsigned `alg: none` token (docs/testing.md, "Interoperability"). Python comes from
+//! its unsigned `alg: none` token (docs/testing.md, "The interop target"). Python comes from
 //! `target/venv` (`scripts/test-deps.sh`); the test fails, never skips, without it.
 
 use std::io::Write as _;
@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
+use crate::helpers::code_flow::{REDIRECT, VERIFIER, exchange, sign_in};
 use crate::helpers::{AUDIENCE, FakeIssuer, Signer, TestApp, assert_invalid_token, claims};
-use crate::sign_in::{REDIRECT, VERIFIER, exchange, sign_in};
 
 /// Runs `script` with PyJWT, `input` as JSON on stdin; its stdout parsed as JSON.
 fn python(script: &str, input: &Value) -> Value {
