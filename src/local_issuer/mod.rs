@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::http::{Method, StatusCode, header};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use aws_lc_rs::{digest, rand};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -78,18 +78,20 @@ pub fn server(
     let state = web::Data::new(state);
     let sign_in = web::Data::new(SignIn::new(client_origin));
     let origin = client_origin.to_owned();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
+    let options = crate::middleware::ServerOptions {
+        // The issuer exists in local mode only, so it always answers loopback names alone.
+        stack: crate::middleware::StackConfig { loopback_only: true, ..Default::default() },
+        // The browser demo asks for tokens across origins, so the token endpoint allows its
+        // origin, with the `Auth0-Client` header the Auth0 SPA SDK sends.
+        cors: Some(std::sync::Arc::new(move || {
+            crate::middleware::cors(&origin, &["GET", "POST"])
+                .allowed_header(header::HeaderName::from_static("auth0-client"))
+        })),
+        workers: Some(1),
+    };
+    crate::middleware::serve(listeners, options, move |app| {
+        app.app_data(state.clone())
             .app_data(sign_in.clone())
-            // The browser demo asks for tokens across origins, so the token endpoint allows its
-            // origin, with the `Auth0-Client` header the Auth0 SPA SDK sends.
-            .wrap(
-                crate::middleware::cors(&origin, &["GET", "POST"])
-                    .allowed_header(header::HeaderName::from_static("auth0-client")),
-            )
-            .wrap(actix_web::middleware::from_fn(crate::host_check::loopback_only))
-            .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
             .service(get_only("/.well-known/openid-configuration", metadata))
             .service(get_only("/.well-known/jwks.json", jwks))
             .service(only(Method::POST, "/oauth/token", token))
@@ -99,13 +101,8 @@ pub fn server(
                     .route(web::post().to(sign_in::log_in)),
             )
             .service(get_only("/userinfo", sign_in::userinfo))
-            .service(get_only("/v2/logout", sign_in::logout))
-            .default_service(web::to(HttpResponse::NotFound))
+            .service(get_only("/v2/logout", sign_in::logout));
     })
-    .workers(1)
-    .disable_signals();
-    let server = listeners.into_iter().try_fold(server, |server, listener| server.listen(listener))?.run();
-    Ok(server)
 }
 
 async fn metadata(state: web::Data<IssuerState>) -> HttpResponse {
