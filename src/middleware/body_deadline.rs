@@ -8,11 +8,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use actix_web::{HttpMessage, HttpResponse};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
+use actix_web::{HttpMessage, HttpResponse};
 use futures_core::Stream;
 use tokio::time::{Instant, Sleep, sleep_until};
 

@@ -23,8 +23,17 @@ const fn prebuilt(index: usize) -> (HeaderName, HeaderValue) {
 }
 
 /// [`SECURITY_HEADERS`] parsed once, at compile time: a request only clones static values.
-static PREBUILT: [(HeaderName, HeaderValue); 9] =
-    [prebuilt(0), prebuilt(1), prebuilt(2), prebuilt(3), prebuilt(4), prebuilt(5), prebuilt(6), prebuilt(7), prebuilt(8)];
+static PREBUILT: [(HeaderName, HeaderValue); 9] = [
+    prebuilt(0),
+    prebuilt(1),
+    prebuilt(2),
+    prebuilt(3),
+    prebuilt(4),
+    prebuilt(5),
+    prebuilt(6),
+    prebuilt(7),
+    prebuilt(8),
+];
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 

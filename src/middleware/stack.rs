@@ -139,5 +139,6 @@ fn answered(config: &StackConfig, seen: &Seen, status: StatusCode) {
 
 /// The answer to a `Host` that is not a loopback name in local mode.
 fn misdirected() -> HttpResponse {
-    HttpResponseBuilder::new(StatusCode::MISDIRECTED_REQUEST).json(serde_json::json!({ "message": "Misdirected Request" }))
+    HttpResponseBuilder::new(StatusCode::MISDIRECTED_REQUEST)
+        .json(serde_json::json!({ "message": "Misdirected Request" }))
 }

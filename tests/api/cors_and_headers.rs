@@ -171,9 +171,15 @@ async fn the_issuer_and_the_demo_answer_errors_in_json_with_the_security_headers
         for (name, value) in SECURITY_HEADERS {
             let expected = if name == "content-security-policy" && url.starts_with(&demo) { None } else { Some(value) };
             match expected {
-                Some(value) => assert_eq!(response.headers().get(name).map(|v| v.to_str().unwrap()), Some(value), "{name} on {what}"),
+                Some(value) => assert_eq!(
+                    response.headers().get(name).map(|v| v.to_str().unwrap()),
+                    Some(value),
+                    "{name} on {what}"
+                ),
                 // The demo's responses carry its own policy (tests/api/demo.rs).
-                None => assert!(response.headers()[name].to_str().unwrap().contains("frame-ancestors 'none'"), "{what}"),
+                None => {
+                    assert!(response.headers()[name].to_str().unwrap().contains("frame-ancestors 'none'"), "{what}")
+                }
             }
         }
         assert_eq!(response.text().await.unwrap(), body, "{what}");
