@@ -3,10 +3,11 @@
 
 use std::net::TcpListener;
 
-use actix_web::http::header;
-use actix_web::middleware::{Condition, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
+
+use crate::middleware::{ServerOptions, StackConfig};
 
 /// What the page needs to know, served as `/config.json`.
 #[derive(Clone, Debug, Serialize)]
@@ -46,6 +47,8 @@ const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
 const SIGN_IN_JS: &str = include_str!("../static/sign-in.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
+/// The same icon the local issuer serves at its own `/favicon.ico`.
+const FAVICON: &[u8] = include_bytes!("../static/favicon.ico");
 
 /// The Content-Security-Policy of the demo's own responses: the page may load only its own
 /// files and connect only to itself, the API and the issuer.
@@ -65,43 +68,55 @@ fn origin_of(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_owned(), |url| url.origin().ascii_serialization())
 }
 
-/// The demo's HTTP server on already bound listeners; in local mode it answers loopback `Host`
-/// names only ([`crate::host_check`]).
+/// The demo's HTTP server on already bound listeners, with its own CSP; in local mode it answers
+/// loopback `Host` names only ([`crate::host_check`]). Every page answers `HEAD` like `GET`.
 pub fn server(
     listeners: Vec<TcpListener>,
     config: DemoConfig,
     local_mode: bool,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let csp = content_security_policy(&config);
+    let csp = HeaderValue::from_str(&content_security_policy(&config))
+        .expect("the policy is built from URLs, which have no control characters");
     let config = web::Data::new(config);
-    let mut server = HttpServer::new(move || {
-        let csp = csp.clone();
-        App::new()
-            .app_data(config.clone())
-            .wrap(actix_web::middleware::DefaultHeaders::new().add((header::CONTENT_SECURITY_POLICY, csp)))
-            .wrap(Condition::new(local_mode, from_fn(crate::host_check::loopback_only)))
-            .wrap(from_fn(crate::middleware::finish))
-            .route("/", web::get().to(|| async { file("text/html; charset=utf-8", INDEX_HTML) }))
-            .route("/index.html", web::get().to(|| async { file("text/html; charset=utf-8", INDEX_HTML) }))
-            .route("/app.js", web::get().to(|| async { file("text/javascript; charset=utf-8", APP_JS) }))
-            .route("/sign-in.js", web::get().to(|| async { file("text/javascript; charset=utf-8", SIGN_IN_JS) }))
-            .route("/style.css", web::get().to(|| async { file("text/css; charset=utf-8", STYLE_CSS) }))
-            .route(
-                "/config.json",
-                web::get().to(|config: web::Data<DemoConfig>| async move { HttpResponse::Ok().json(config.get_ref()) }),
-            )
-            // Browsers ask for it unprompted; "no content" keeps their consoles free of 404s.
-            .route("/favicon.ico", web::get().to(HttpResponse::NoContent))
-            .default_service(web::to(HttpResponse::NotFound))
+    let options = ServerOptions {
+        stack: StackConfig { loopback_only: local_mode, content_security_policy: Some(csp), ..StackConfig::default() },
+        cors: None,
+        workers: Some(1),
+    };
+    crate::middleware::serve(listeners, options, move |app| {
+        app.app_data(config.clone())
+            .service(page("/", || file("text/html; charset=utf-8", INDEX_HTML)))
+            .service(page("/index.html", || file("text/html; charset=utf-8", INDEX_HTML)))
+            .service(page("/app.js", || file("text/javascript; charset=utf-8", APP_JS)))
+            .service(page("/sign-in.js", || file("text/javascript; charset=utf-8", SIGN_IN_JS)))
+            .service(page("/style.css", || file("text/css; charset=utf-8", STYLE_CSS)))
+            // Browsers ask for it unprompted; an icon keeps their consoles free of 404s.
+            .service(page("/favicon.ico", || file("image/x-icon", FAVICON)))
+            .service(
+                web::resource("/config.json")
+                    .route(web::get().to(config_json))
+                    .route(web::head().to(config_json))
+                    .default_service(web::to(method_not_allowed)),
+            );
     })
-    .workers(1)
-    .disable_signals();
-    for listener in listeners {
-        server = server.listen(listener)?;
-    }
-    Ok(server.run())
 }
 
-fn file(content_type: &'static str, body: &'static str) -> HttpResponse {
+async fn config_json(config: web::Data<DemoConfig>) -> HttpResponse {
+    HttpResponse::Ok().json(config.get_ref())
+}
+
+/// A static page at `path`, for `GET` and `HEAD` (actix sends the head alone for `HEAD`).
+fn page(path: &str, answer: fn() -> HttpResponse) -> actix_web::Resource {
+    web::resource(path)
+        .route(web::get().to(move || async move { answer() }))
+        .route(web::head().to(move || async move { answer() }))
+        .default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, "GET, HEAD")).finish()
+}
+
+fn file(content_type: &'static str, body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CONTENT_TYPE, content_type)).body(body)
 }

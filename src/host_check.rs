@@ -3,11 +3,8 @@
 //! so in local mode every listener answers only loopback names and refuses any other with
 //! `421 Misdirected Request`.
 
-use actix_web::HttpResponseBuilder;
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{StatusCode, header};
-use actix_web::middleware::Next;
+use actix_web::dev::RequestHead;
+use actix_web::http::header;
 
 /// Whether `host` (a `Host` header or a URI authority) names this machine's loopback:
 /// `localhost` in any case, `127.0.0.1` or `[::1]`, with or without a port.
@@ -21,23 +18,13 @@ pub fn is_loopback_host(host: &str) -> bool {
     name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "[::1]"
 }
 
-/// The middleware: refuses a request whose `Host` (and request-target authority, if any) is not
-/// a loopback name; a request without any host (HTTP/1.0) is refused too. Every server wraps it
-/// as `Condition::new(local_mode, from_fn(loopback_only))`, inside [`crate::middleware::finish`]
-/// so the refusal gets the security headers.
-pub async fn loopback_only(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<BoxBody, impl MessageBody>>, actix_web::Error> {
-    let header = request.headers().get(header::HOST).map(|value| value.to_str().unwrap_or(""));
-    let authority = request.uri().authority().map(|authority| authority.as_str());
-    let hosts: Vec<&str> = header.into_iter().chain(authority).collect();
-    if hosts.is_empty() || !hosts.iter().all(|host| is_loopback_host(host)) {
-        let response = HttpResponseBuilder::new(StatusCode::MISDIRECTED_REQUEST)
-            .json(serde_json::json!({ "message": "Misdirected Request" }));
-        return Ok(request.into_response(response).map_into_left_body());
-    }
-    next.call(request).await.map(ServiceResponse::map_into_right_body)
+/// Whether a request names only loopback hosts: its `Host` and its request-target authority (if
+/// any). A request without any host (HTTP/1.0) is refused too. The stack
+/// ([`crate::middleware`]) answers a refused request with 421 in local mode.
+pub fn is_loopback_request(head: &RequestHead) -> bool {
+    let header = head.headers().get(header::HOST).map(|value| value.to_str().unwrap_or(""));
+    let authority = head.uri.authority().map(|authority| authority.as_str());
+    (header.is_some() || authority.is_some()) && header.into_iter().chain(authority).all(is_loopback_host)
 }
 
 #[cfg(test)]

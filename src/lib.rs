@@ -9,9 +9,10 @@
 //! - [`startup`]: binds the listeners and builds the application: API, local issuer, demo.
 //! - [`routes`]: the message routes, the health probes and the OpenAPI document, and the resource
 //!   builder that answers 405 for other methods.
-//! - [`middleware`]: what every response gets: security headers, JSON error bodies, CORS, access log.
+//! - [`middleware`]: the one stack every server is served through (`middleware::serve`): limits and
+//!   timeouts, Host check, security headers, JSON error bodies, CORS, access log, metrics.
 //! - [`metrics`]: the Prometheus metrics and `/metrics` (docs/operations.md).
-//! - [`host_check`]: in local mode, 421 for a `Host` that is not a loopback name.
+//! - [`host_check`]: which `Host` names are loopback (local mode answers others 421).
 //! - [`logging`]: the logger, with client mistakes actix-http reports kept at DEBUG.
 //! - [`auth`]: the authorization layer: [`auth::KeySet`] (the cached key set, `auth/jwks/`),
 //!   [`auth::Validator`] (token → claims), DPoP proofs and their replay store ([`auth::dpop`],
@@ -24,8 +25,9 @@
 //! - [`client`]: what `hello-client` needs: token requests, a token cache, the API call.
 //!
 //! # A request's path
-//! A request to `GET /api/messages/admin` meets the metrics middleware when metrics are on, then
-//! [`middleware::finish`] (headers, JSON errors, log), then in local mode [`host_check`], then CORS, then the route in [`routes::messages`]. The handler's signature names
+//! A request to `GET /api/messages/admin` meets the one middleware of [`middleware`] (in local
+//! mode the [`host_check`], the body deadline; on the way out JSON errors, security headers, the
+//! access log and the metrics), then CORS, then the route in [`routes::messages`]. The handler's signature names
 //! [`auth::RequirePermission`], whose extractor reads the bearer token and asks the shared
 //! [`auth::Validator`]: header checks, then the key for its `kid` from the [`auth::KeySet`]
 //! (fetched and refreshed by the rules of docs/contract.md, "The key set"), the signature, then

@@ -8,12 +8,7 @@
 //! The hot path touches atomic counters only: no lock is held across a request and nothing is
 //! formatted until a scrape.
 
-use std::time::Instant;
-
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
@@ -191,30 +186,6 @@ fn method_label(method: &Method) -> &'static str {
 /// `GET /metrics`: the text exposition (`text/plain; version=0.0.4`).
 pub async fn serve(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(metrics.render())
-}
-
-/// Middleware (`actix_web::middleware::from_fn`) that counts every request of an app holding
-/// `web::Data<Metrics>`, errors and CORS preflights included. It must wrap the app outermost, so
-/// that it sees the status the client sees.
-pub async fn record(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let metrics = request.app_data::<web::Data<Metrics>>().cloned();
-    // The resource map answers by path alone, before routing; unknown paths get one fixed label.
-    let route = request.match_pattern();
-    let method = request.method().clone();
-    let result = next.call(request).await;
-    if let Some(metrics) = metrics {
-        let status = match &result {
-            Ok(response) => response.status(),
-            Err(err) => err.as_response_error().status_code(),
-        };
-        let route = route.as_deref().unwrap_or(UNMATCHED_ROUTE);
-        metrics.request_answered(route, &method, status, started.elapsed().as_secs_f64());
-    }
-    result
 }
 
 #[cfg(test)]

@@ -5,8 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Condition;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::web;
 use url::Url;
 
 use crate::auth::{IssuerCheck, KeySet, KeySource, RefreshPolicy, TokenPolicy, Validator};
@@ -14,6 +13,7 @@ use crate::config::{Settings, defaults};
 use crate::demo::{DemoClientConfig, DemoConfig};
 use crate::local_issuer::{self, IssuerState, KeyFileError, SigningKey};
 use crate::metrics::Metrics;
+use crate::middleware::{ServerOptions, StackConfig};
 use crate::routes;
 use crate::routes::health::Readiness;
 use crate::routes::openapi::{self, TokenEndpoint};
@@ -329,19 +329,8 @@ fn curl_hint(api_url: &str, issuer_url: &str, settings: &Settings) -> String {
     )
 }
 
-/// Limits against slow or greedy clients (docs/how-it-works.md, "Server limits").
-pub mod limits {
-    use std::time::Duration;
-
-    /// A client must send its whole request head within this time (slowloris).
-    pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
-    /// Idle keep-alive connections are closed after this time.
-    pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
-    /// Time a client gets to close the connection after the response, before it is dropped.
-    pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-    /// Concurrent connections per worker.
-    pub const MAX_CONNECTIONS_PER_WORKER: usize = 10_000;
-}
+/// Limits against slow or greedy clients, the same on every listener.
+pub use crate::middleware::limits;
 
 /// What the API serves beside the messages (docs/operations.md).
 struct Operations {
@@ -352,8 +341,8 @@ struct Operations {
     openapi: String,
 }
 
-/// The API server: the three routes, the operation routes, CORS for the one allowed origin, JSON 404s, and the
-/// security headers and access log of [`crate::middleware::finish`] around everything.
+/// The API server: the three routes, the operation routes and CORS for the one allowed origin,
+/// served by [`crate::middleware::serve`] like the issuer and the demo, with metrics.
 fn api_server(
     listener: TcpListener,
     (validator, dpop): (web::Data<Validator>, web::Data<crate::auth::dpop::Dpop>),
@@ -364,29 +353,21 @@ fn api_server(
 ) -> std::io::Result<Server> {
     let origin = client_origin.to_owned();
     let readiness = web::Data::new(operations.readiness);
-    let metrics = operations.metrics.map(web::Data::from);
+    let metrics_data = operations.metrics.clone().map(web::Data::from);
     let openapi = operations.openapi;
-    let server = HttpServer::new(move || {
-        let mut app = App::new().app_data(validator.clone()).app_data(dpop.clone()).app_data(readiness.clone());
-        if let Some(metrics) = &metrics {
-            app = app.app_data(metrics.clone()).service(routes::get_only("/metrics", crate::metrics::serve));
+    let options = ServerOptions {
+        stack: StackConfig { loopback_only: local_mode, metrics: operations.metrics, ..StackConfig::default() },
+        cors: Some(Arc::new(move || crate::middleware::cors(&origin, &["GET"]))),
+        workers: None,
+    };
+    crate::middleware::serve(vec![listener], options, move |app| {
+        app.app_data(validator.clone()).app_data(dpop.clone()).app_data(readiness.clone());
+        if let Some(metrics) = &metrics_data {
+            app.app_data(metrics.clone()).service(routes::get_only("/metrics", crate::metrics::serve));
         }
-        app.wrap(crate::middleware::cors(&origin, &["GET"]))
-            .wrap(Condition::new(local_mode, actix_web::middleware::from_fn(crate::host_check::loopback_only)))
-            .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
-            .wrap(Condition::new(metrics.is_some(), actix_web::middleware::from_fn(crate::metrics::record)))
-            .configure(routes::messages::configure)
+        app.configure(routes::messages::configure)
             .configure(routes::health::configure)
             .configure(openapi::configure(openapi.clone()))
-            .configure(extra_routes)
-            .default_service(web::to(HttpResponse::NotFound))
+            .configure(extra_routes);
     })
-    .client_request_timeout(limits::REQUEST_HEAD_TIMEOUT)
-    .client_disconnect_timeout(limits::DISCONNECT_TIMEOUT)
-    .keep_alive(limits::KEEP_ALIVE)
-    .max_connections(limits::MAX_CONNECTIONS_PER_WORKER)
-    .disable_signals()
-    .listen(listener)?
-    .run();
-    Ok(server)
 }

@@ -35,7 +35,7 @@ mod users;
 use std::net::TcpListener;
 
 use actix_web::http::{Method, header};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::web;
 
 pub use errors::TokenError;
 pub use key::{KeyFileError, SigningKey, generate_pem};
@@ -54,24 +54,20 @@ pub fn server(
     let state = web::Data::new(state);
     let sign_in = web::Data::new(SignIn::new(client_origin));
     let origin = client_origin.to_owned();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(sign_in.clone())
-            // The browser demo asks for tokens across origins, so the token endpoint allows its
-            // origin, with the `Auth0-Client` header the Auth0 SPA SDK sends.
-            .wrap(
-                crate::middleware::cors(&origin, &["GET", "POST"])
-                    .allowed_header(header::HeaderName::from_static("auth0-client")),
-            )
-            .wrap(actix_web::middleware::from_fn(crate::host_check::loopback_only))
-            .wrap(actix_web::middleware::from_fn(crate::middleware::finish))
-            .configure(configure)
+    let options = crate::middleware::ServerOptions {
+        // The issuer exists in local mode only, so it always answers loopback names alone.
+        stack: crate::middleware::StackConfig { loopback_only: true, ..Default::default() },
+        // The browser demo asks for tokens across origins, so the token endpoint allows its
+        // origin, with the `Auth0-Client` header the Auth0 SPA SDK sends.
+        cors: Some(std::sync::Arc::new(move || {
+            crate::middleware::cors(&origin, &["GET", "POST"])
+                .allowed_header(header::HeaderName::from_static("auth0-client"))
+        })),
+        workers: Some(1),
+    };
+    crate::middleware::serve(listeners, options, move |app| {
+        app.app_data(state.clone()).app_data(sign_in.clone()).configure(configure);
     })
-    .workers(1)
-    .disable_signals();
-    let server = listeners.into_iter().try_fold(server, |server, listener| server.listen(listener))?.run();
-    Ok(server)
 }
 
 /// The issuer's routes, for any middleware stack. The app must hold `web::Data<IssuerState>` and
@@ -92,6 +88,5 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(get_only("/favicon.ico", assets::favicon))
         .service(get_only("/style.css", assets::style))
         .service(get_only("/login.css", assets::login_style))
-        .service(get_only("/login.js", assets::login_script))
-        .default_service(web::to(HttpResponse::NotFound));
+        .service(get_only("/login.js", assets::login_script));
 }

@@ -150,3 +150,39 @@ async fn a_503_carries_the_security_headers_and_retry_after() {
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_security_headers(&response, "503");
 }
+
+#[tokio::test]
+async fn the_issuer_and_the_demo_answer_errors_in_json_with_the_security_headers() {
+    let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
+    let issuer = app.local_issuer_url.clone().unwrap();
+    let issuer = issuer.trim_end_matches('/');
+    let demo = app.demo_origin.clone().unwrap();
+    let cases = [
+        (reqwest::Method::GET, format!("{}/nowhere", app.url), 404, r#"{"message":"Not Found"}"#),
+        (reqwest::Method::GET, format!("{issuer}/nowhere"), 404, r#"{"message":"Not Found"}"#),
+        (reqwest::Method::GET, format!("{demo}/nowhere"), 404, r#"{"message":"Not Found"}"#),
+        (reqwest::Method::GET, format!("{issuer}/oauth/token"), 405, r#"{"message":"Method Not Allowed"}"#),
+        (reqwest::Method::DELETE, format!("{demo}/config.json"), 405, r#"{"message":"Method Not Allowed"}"#),
+    ];
+    for (method, url, status, body) in cases {
+        let what = format!("{method} {url}");
+        let response = app.http.request(method, &url).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{what}");
+        assert_eq!(response.headers()["content-type"], "application/json", "{what}");
+        for (name, value) in SECURITY_HEADERS {
+            let expected = if name == "content-security-policy" && url.starts_with(&demo) { None } else { Some(value) };
+            match expected {
+                Some(value) => assert_eq!(
+                    response.headers().get(name).map(|v| v.to_str().unwrap()),
+                    Some(value),
+                    "{name} on {what}"
+                ),
+                // The demo's responses carry its own policy (tests/api/demo.rs).
+                None => {
+                    assert!(response.headers()[name].to_str().unwrap().contains("frame-ancestors 'none'"), "{what}")
+                }
+            }
+        }
+        assert_eq!(response.text().await.unwrap(), body, "{what}");
+    }
+}

@@ -75,3 +75,28 @@ async fn outside_local_mode_the_demo_is_off_unless_asked_for() {
         "no demo clients: {config}"
     );
 }
+
+#[tokio::test]
+async fn head_on_the_demo_pages_answers_like_get_without_a_body() {
+    let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
+    let page = app.demo_origin.clone().unwrap().replace("localhost", "127.0.0.1");
+    for path in ["/", "/index.html", "/app.js", "/sign-in.js", "/style.css", "/config.json", "/favicon.ico"] {
+        let get = app.http.get(format!("{page}{path}")).send().await.unwrap();
+        let head = app.http.head(format!("{page}{path}")).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert_eq!(head.headers().get("content-type"), get.headers().get("content-type"), "HEAD {path}");
+        assert_eq!(head.headers().get("content-security-policy"), get.headers().get("content-security-policy"));
+        assert_eq!(head.text().await.unwrap(), "", "HEAD {path} has no body");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_serves_an_icon_at_favicon_ico() {
+    let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
+    let page = app.demo_origin.clone().unwrap().replace("localhost", "127.0.0.1");
+    let icon = app.http.get(format!("{page}/favicon.ico")).send().await.unwrap();
+    assert_eq!(icon.status(), 200);
+    let content_type = icon.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("image/"), "{content_type}");
+    assert!(!icon.bytes().await.unwrap().is_empty());
+}

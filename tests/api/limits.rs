@@ -147,3 +147,74 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout() 
         .expect("the idle connection was closed within the keep-alive timeout");
     assert_eq!(after, "", "nothing is sent on an idle connection before it is closed");
 }
+
+/// Sends the head of a `POST {path}` announcing a 1000-byte form body, then one byte of it every
+/// second, and returns what the server sent before it closed the connection; `None` when the
+/// connection was still open after `guard` (the drip alone would take over 16 minutes).
+async fn trickle_body(base_url: &str, path: &str, guard: Duration) -> Option<String> {
+    let address = base_url.trim_start_matches("http://").trim_end_matches('/').replace("localhost", "127.0.0.1");
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let (mut reader, mut writer) = stream.split();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+    );
+    writer.write_all(head.as_bytes()).await.unwrap();
+    let drip = async {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if writer.write_all(b"a").await.is_err() {
+                break;
+            }
+        }
+        std::future::pending::<()>().await;
+    };
+    let closed = async {
+        let mut received = Vec::new();
+        let _ = reader.read_to_end(&mut received).await;
+        String::from_utf8_lossy(&received).into_owned()
+    };
+    tokio::time::timeout(guard, async {
+        tokio::select! {
+            answer = closed => answer,
+            () = drip => unreachable!(),
+        }
+    })
+    .await
+    .ok()
+}
+
+#[tokio::test]
+async fn a_client_trickling_a_body_to_the_token_endpoint_or_the_demo_is_cut_off() {
+    let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
+    let issuer = app.local_issuer_url.clone().unwrap();
+    let demo = app.demo_origin.clone().unwrap();
+    // Generous: the body timeout plus time for a loaded machine, far below the drip's length.
+    let guard = limits::REQUEST_BODY_TIMEOUT + Duration::from_secs(20);
+    for (what, base, path) in [
+        ("the issuer's token endpoint", issuer.as_str(), "/oauth/token"),
+        ("the demo", demo.as_str(), "/"),
+        ("the API", app.url.as_str(), "/api/messages/public"),
+    ] {
+        let answer = trickle_body(base, path, guard).await.unwrap_or_else(|| panic!("{what}: still open"));
+        // Whatever came before the close is an error answer, never a success.
+        let status = answer.split_whitespace().nth(1).unwrap_or("4xx");
+        assert!(status.starts_with('4'), "{what}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_size_limit_is_refused_by_the_token_endpoint() {
+    let app = TestApp::local(&[]).await;
+    let issuer = app.local_issuer_url.clone().unwrap();
+    let body = format!("grant_type=client_credentials&padding={}", "a".repeat(limits::MAX_BODY_BYTES));
+    let response = app
+        .http
+        .post(format!("{issuer}oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["content-type"], "application/json");
+}
