@@ -1,4 +1,5 @@
-//! Token → verified claims: algorithm, key, signature, then issuer, audience and time.
+//! Token → verified claims: algorithm, key, signature, then the pure claim checks of `policy.rs`
+//! (time, issuer, audience, permissions); the cache of verified tokens.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -114,14 +114,13 @@ pub struct Route {
 impl Route {
     /// `handler`, described by `doc`: the `__path_<handler>` type that `#[utoipa::path]`
     /// generates beside it, which holds the path, the method and the responses.
-    pub fn new<D, F, Args>(doc: D, handler: F) -> Self
+    pub fn new<D, F, Args>(_doc: D, handler: F) -> Self
     where
         D: utoipa::Path + SchemaReferences + Tags<'static>,
         F: Handler<Args>,
         Args: FromRequest + Demand + 'static,
         F::Output: Responder + 'static,
     {
-        let _ = doc;
         let path = D::path();
         let method = match D::methods().as_slice() {
             [method] => method.clone(),
