@@ -7,17 +7,20 @@
 //!   values, `defaults` holds the documented defaults).
 //! - [`urls`]: the URL rules every issuer URL obeys (https, or http on loopback only).
 //! - [`startup`]: binds the listeners and builds the application: API, local issuer, demo.
-//! - [`routes`]: the message routes, the health probes and the OpenAPI document, and the resource
-//!   builder that answers 405 for other methods.
+//! - [`routes`]: the message routes, the health probes and the OpenAPI document; the route table
+//!   (`routes::table`) registers each route and feeds the document; the resource builder answers
+//!   405 for other methods.
 //! - [`middleware`]: the one stack every server is served through (`middleware::serve`): limits and
 //!   timeouts, Host check, security headers, JSON error bodies, CORS, access log, metrics.
-//! - [`metrics`]: the Prometheus metrics and `/metrics` (docs/operations.md).
+//! - [`metrics`]: the Prometheus metrics and `/metrics` (docs/operations.md); it implements the
+//!   auth layer's observer traits, labelled by stable codes.
 //! - [`host_check`]: which `Host` names are loopback (local mode answers others 421).
 //! - [`logging`]: the logger, with client mistakes actix-http reports kept at DEBUG.
 //! - [`auth`]: the authorization layer: [`auth::KeySet`] (the cached key set, `auth/jwks/`),
 //!   [`auth::Validator`] (token → claims), DPoP proofs and their replay store ([`auth::dpop`],
 //!   docs/dpop.md), [`auth::Claims`], the extractors handlers take
 //!   ([`auth::Claims`], [`auth::RequirePermission`]) and [`auth::AuthError`], mapped once to a response.
+//!   It imports nothing above it: the metrics observe it through its observer traits.
 //! - [`local_issuer`]: the embedded development issuer of local mode: tokens for machines, and
 //!   sign-in for people (`local_issuer::endpoints`, `grants`, docs/sign-in.md).
 //! - [`demo`]: the browser demo's server (`static/`).

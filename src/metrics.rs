@@ -3,8 +3,10 @@
 //!
 //! Every label is bounded: `route` is the pattern of the matched route (or `unmatched`), never the
 //! raw path; `method` is a standard method name (or `other`); `status` is a three-digit code;
-//! `outcome` is `valid`, `keys_unavailable`, or a token error's fixed phrase with `_` for spaces
-//! (for DPoP proofs: `valid`, `store_unavailable`, or a proof error's stable code).
+//! `outcome` is `valid`, `keys_unavailable`, or a token error's stable code (its fixed phrase with
+//! `_` for spaces, frozen in `InvalidToken::code`); for DPoP proofs `valid`, `store_unavailable`,
+//! or a proof error's stable code. The auth layer reports to the metrics through its observer
+//! traits; it does not know them.
 //! The hot path touches atomic counters only: no lock is held across a request and nothing is
 //! formatted until a scrape.
 
@@ -14,7 +16,11 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-use crate::auth::AuthError;
+use crate::auth::dpop::DpopObserver;
+use crate::auth::{KeySetObserver, TokenObserver};
+
+/// The `outcome` of a token or proof that passed.
+const VALID: &str = "valid";
 
 /// The `route` label of a request that matched no route, so that made-up paths cannot grow the
 /// label set.
@@ -96,7 +102,7 @@ impl Metrics {
             registry.register(collector).expect("metric names are unique");
         }
         Self {
-            valid_tokens: token_checks.with_label_values(&["valid"]),
+            valid_tokens: token_checks.with_label_values(&[VALID]),
             fetches_ok: fetches.with_label_values(&["ok"]),
             fetches_failed: fetches.with_label_values(&["error"]),
             registry,
@@ -115,36 +121,6 @@ impl Metrics {
         self.durations.with_label_values(&[route]).observe(seconds);
     }
 
-    /// Counts one token check by its outcome.
-    pub fn token_checked<T>(&self, result: &Result<T, AuthError>) {
-        match result {
-            Ok(_) => self.valid_tokens.inc(),
-            Err(AuthError::InvalidToken(reason)) => {
-                // Only failures format their phrase; the phrases are a fixed set.
-                let outcome = reason.to_string().replace(' ', "_");
-                self.token_checks.with_label_values(&[outcome.as_str()]).inc();
-            }
-            Err(AuthError::KeysUnavailable { .. }) => self.token_checks.with_label_values(&["keys_unavailable"]).inc(),
-            Err(
-                AuthError::MissingToken
-                | AuthError::InsufficientScope(_)
-                | AuthError::InvalidProof(_)
-                | AuthError::ProofStoreUnavailable { .. },
-            ) => {}
-        }
-    }
-
-    /// Counts a token check answered from the cache of verified tokens.
-    pub fn token_cache_hit(&self) {
-        self.token_cache_hits.inc();
-    }
-
-    /// Counts one key-set fetch; `keys` is the number of keys in use after it.
-    pub fn key_set_fetched(&self, ok: bool, keys: usize) {
-        if ok { &self.fetches_ok } else { &self.fetches_failed }.inc();
-        self.keys.set(i64::try_from(keys).unwrap_or(i64::MAX));
-    }
-
     /// The text exposition of every metric.
     pub fn render(&self) -> String {
         let mut text = Vec::new();
@@ -153,7 +129,32 @@ impl Metrics {
     }
 }
 
-impl crate::auth::dpop::DpopObserver for Metrics {
+// The auth layer reports what it does through its observer traits, each outcome a stable code
+// (`AuthError::code`, `ProofError::code`): labels never come from an error's wording.
+impl TokenObserver for Metrics {
+    /// `outcome` is `valid` or a stable code (`keys_unavailable`, an `InvalidToken` code): bounded.
+    fn token_checked(&self, outcome: &'static str) {
+        // The common outcome skips the label lookup.
+        if outcome == VALID {
+            self.valid_tokens.inc();
+        } else {
+            self.token_checks.with_label_values(&[outcome]).inc();
+        }
+    }
+
+    fn token_cache_hit(&self) {
+        self.token_cache_hits.inc();
+    }
+}
+
+impl KeySetObserver for Metrics {
+    fn key_set_fetched(&self, ok: bool, keys: usize) {
+        if ok { &self.fetches_ok } else { &self.fetches_failed }.inc();
+        self.keys.set(i64::try_from(keys).unwrap_or(i64::MAX));
+    }
+}
+
+impl DpopObserver for Metrics {
     /// `outcome` is a stable code (`valid`, `store_unavailable`, a proof error's code): bounded.
     fn proof_checked(&self, outcome: &'static str) {
         self.dpop_checks.with_label_values(&[outcome]).inc();
@@ -192,21 +193,85 @@ pub async fn serve(metrics: web::Data<Metrics>) -> HttpResponse {
 mod tests {
     use super::*;
     use crate::auth::InvalidToken;
+    use crate::auth::dpop::ProofError;
+
+    /// The `outcome` label of each token error as published: a time series is renamed only by
+    /// editing this list on purpose (docs/operations.md, "Metrics").
+    const TOKEN_OUTCOMES: [(InvalidToken, &str); 21] = [
+        (InvalidToken::MalformedHeader, "authorization_header_is_malformed"),
+        (InvalidToken::TooLarge, "token_is_too_large"),
+        (InvalidToken::Malformed, "token_is_malformed"),
+        (InvalidToken::AlgorithmNotAccepted, "algorithm_is_not_accepted"),
+        (InvalidToken::CriticalHeader, "critical_header_parameters_are_not_supported"),
+        (InvalidToken::WrongType, "token_type_is_not_accepted"),
+        (InvalidToken::MissingKid, "token_has_no_key_id"),
+        (InvalidToken::UnknownKid, "key_id_is_unknown"),
+        (InvalidToken::KeyMismatch, "key_does_not_fit_the_algorithm"),
+        (InvalidToken::BadSignature, "signature_is_invalid"),
+        (InvalidToken::MissingExpiry, "token_has_no_expiry"),
+        (InvalidToken::Expired, "token_has_expired"),
+        (InvalidToken::NotYetValid, "token_is_not_yet_valid"),
+        (InvalidToken::IssuedInFuture, "token_is_issued_in_the_future"),
+        (InvalidToken::WrongIssuer, "issuer_is_not_accepted"),
+        (InvalidToken::WrongAudience, "audience_is_not_accepted"),
+        (InvalidToken::TenantNotAllowed, "tenant_is_not_allowed"),
+        (InvalidToken::UnusableClaims, "claims_are_not_usable"),
+        (InvalidToken::NotDpopBound, "token_is_not_DPoP-bound"),
+        (InvalidToken::BoundTokenAsBearer, "DPoP-bound_token_sent_as_Bearer"),
+        (InvalidToken::ProofRequired, "DPoP_proof_required"),
+    ];
+
+    /// The same for proof errors.
+    const PROOF_OUTCOMES: [(ProofError, &str); 15] = [
+        (ProofError::Missing, "proof_is_missing"),
+        (ProofError::Multiple, "only_one_proof_is_allowed"),
+        (ProofError::Malformed, "proof_is_malformed"),
+        (ProofError::WrongType, "proof_type_is_not_dpop+jwt"),
+        (ProofError::AlgorithmNotAccepted, "proof_algorithm_is_not_accepted"),
+        (ProofError::UnusableKey, "proof_key_is_not_usable"),
+        (ProofError::PrivateKey, "proof_key_is_not_public"),
+        (ProofError::BadSignature, "proof_signature_is_invalid"),
+        (ProofError::MissingClaims, "proof_claims_are_missing"),
+        (ProofError::WrongMethod, "proof_is_for_another_method"),
+        (ProofError::WrongUrl, "proof_is_for_another_URL"),
+        (ProofError::OutOfWindow, "proof_is_outside_its_time_window"),
+        (ProofError::WrongToken, "proof_is_for_another_token"),
+        (ProofError::WrongKey, "proof_key_is_not_the_token's"),
+        (ProofError::Reused, "proof_was_already_used"),
+    ];
 
     #[test]
-    fn token_outcomes_are_the_fixed_phrases_with_underscores() {
+    fn token_outcome_labels_stay_exactly_as_published() {
+        assert_eq!(TOKEN_OUTCOMES.map(|(reason, _)| reason), InvalidToken::ALL, "every token error is listed");
         let metrics = Metrics::new();
-        metrics.token_checked::<()>(&Ok(()));
-        metrics.token_checked::<()>(&Err(InvalidToken::Expired.into()));
-        metrics.token_checked::<()>(&Err(InvalidToken::Expired.into()));
-        metrics.token_checked::<()>(&Err(AuthError::MissingToken));
+        metrics.token_checked(VALID);
+        for (reason, label) in TOKEN_OUTCOMES {
+            assert_eq!(reason.code(), label, "{reason:?}");
+            metrics.token_checked(reason.code());
+        }
+        metrics.token_checked(crate::auth::AuthError::KeysUnavailable { retry_after: Default::default() }.code());
         let text = metrics.render();
-        assert!(text.contains(r#"hello_api_token_checks_total{outcome="valid"} 1"#), "{text}");
-        assert!(text.contains(r#"hello_api_token_checks_total{outcome="token_has_expired"} 2"#), "{text}");
-        // A missing token is no token check: the three checks above make exactly these two series.
-        let counted: Vec<&str> =
-            text.lines().filter(|line| line.starts_with("hello_api_token_checks_total{")).collect();
-        assert_eq!(counted.len(), 2, "{text}");
+        let counted = |label: &str| format!(r#"hello_api_token_checks_total{{outcome="{label}"}} 1"#);
+        for label in TOKEN_OUTCOMES.map(|(_, label)| label).into_iter().chain([VALID, "keys_unavailable"]) {
+            assert!(text.contains(&counted(label)), "{label}: {text}");
+        }
+    }
+
+    #[test]
+    fn proof_outcome_labels_stay_exactly_as_published() {
+        assert_eq!(PROOF_OUTCOMES.map(|(reason, _)| reason), ProofError::ALL, "every proof error is listed");
+        let metrics = Metrics::new();
+        for (reason, label) in PROOF_OUTCOMES {
+            assert_eq!(reason.code(), label, "{reason:?}");
+            metrics.proof_checked(reason.code());
+        }
+        let text = metrics.render();
+        for (_, label) in PROOF_OUTCOMES {
+            assert!(
+                text.contains(&format!(r#"hello_api_dpop_checks_total{{outcome="{label}"}} 1"#)),
+                "{label}: {text}"
+            );
+        }
     }
 
     #[test]

@@ -122,7 +122,7 @@ impl Application {
         key_set.start();
         let metrics = settings.metrics.then(|| Arc::new(Metrics::new()));
         if let Some(metrics) = &metrics {
-            key_set.report_to(Arc::clone(metrics));
+            key_set.report_to(Arc::clone(metrics) as _);
         }
         let observer = metrics.clone().map(|metrics| metrics as Arc<dyn crate::auth::dpop::DpopObserver>);
         let dpop = web::Data::new(settings.dpop.gate(settings.clock_skew, observer));
@@ -140,7 +140,7 @@ impl Application {
             settings.token_cache_size,
         );
         let validator = web::Data::new(match &metrics {
-            Some(metrics) => validator.with_metrics(Arc::clone(metrics)),
+            Some(metrics) => validator.with_observer(Arc::clone(metrics) as _),
             None => validator,
         });
         // The issuer's `/userinfo` checks tokens with this same validator.
@@ -365,8 +365,7 @@ fn api_server(
         if let Some(metrics) = &metrics_data {
             app.app_data(metrics.clone()).service(routes::get_only("/metrics", crate::metrics::serve));
         }
-        app.configure(routes::messages::configure)
-            .configure(routes::health::configure)
+        app.configure(routes::table::configure)
             .configure(openapi::configure(openapi.clone()))
             .configure(extra_routes);
     })

@@ -78,6 +78,62 @@ pub enum InvalidToken {
     ProofRequired,
 }
 
+impl InvalidToken {
+    /// Every variant, for tests and documentation.
+    pub const ALL: [InvalidToken; 21] = [
+        Self::MalformedHeader,
+        Self::TooLarge,
+        Self::Malformed,
+        Self::AlgorithmNotAccepted,
+        Self::CriticalHeader,
+        Self::WrongType,
+        Self::MissingKid,
+        Self::UnknownKid,
+        Self::KeyMismatch,
+        Self::BadSignature,
+        Self::MissingExpiry,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::IssuedInFuture,
+        Self::WrongIssuer,
+        Self::WrongAudience,
+        Self::TenantNotAllowed,
+        Self::UnusableClaims,
+        Self::NotDpopBound,
+        Self::BoundTokenAsBearer,
+        Self::ProofRequired,
+    ];
+
+    /// The stable code (metric labels, logs): the phrase with `_` for spaces as it was when the
+    /// label was first published, written out so that rewording a phrase is a deliberate change
+    /// here, never a silent rename of a time series.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::MalformedHeader => "authorization_header_is_malformed",
+            Self::TooLarge => "token_is_too_large",
+            Self::Malformed => "token_is_malformed",
+            Self::AlgorithmNotAccepted => "algorithm_is_not_accepted",
+            Self::CriticalHeader => "critical_header_parameters_are_not_supported",
+            Self::WrongType => "token_type_is_not_accepted",
+            Self::MissingKid => "token_has_no_key_id",
+            Self::UnknownKid => "key_id_is_unknown",
+            Self::KeyMismatch => "key_does_not_fit_the_algorithm",
+            Self::BadSignature => "signature_is_invalid",
+            Self::MissingExpiry => "token_has_no_expiry",
+            Self::Expired => "token_has_expired",
+            Self::NotYetValid => "token_is_not_yet_valid",
+            Self::IssuedInFuture => "token_is_issued_in_the_future",
+            Self::WrongIssuer => "issuer_is_not_accepted",
+            Self::WrongAudience => "audience_is_not_accepted",
+            Self::TenantNotAllowed => "tenant_is_not_allowed",
+            Self::UnusableClaims => "claims_are_not_usable",
+            Self::NotDpopBound => "token_is_not_DPoP-bound",
+            Self::BoundTokenAsBearer => "DPoP-bound_token_sent_as_Bearer",
+            Self::ProofRequired => "DPoP_proof_required",
+        }
+    }
+}
+
 /// An authorization failure, as the client will see it.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -105,6 +161,22 @@ pub enum AuthError {
         /// Sent as `Retry-After`, in whole seconds.
         retry_after: Duration,
     },
+}
+
+impl AuthError {
+    /// The stable code of the refusal (logs, metric labels): an [`InvalidToken::code`], a
+    /// [`ProofError::code`], or one of `missing_token`, `insufficient_scope`, `keys_unavailable`,
+    /// `store_unavailable`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::InvalidToken(reason) => reason.code(),
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::KeysUnavailable { .. } => "keys_unavailable",
+            Self::InvalidProof(reason) => reason.code(),
+            Self::ProofStoreUnavailable { .. } => "store_unavailable",
+        }
+    }
 }
 
 /// How a request presented its token: the scheme of the challenge a refusal carries.
@@ -229,4 +301,18 @@ fn respond(error: &AuthError, scheme: Scheme, dpop_algs: Option<&str>) -> HttpRe
         }
     };
     response.json(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_its_phrase_with_underscores_and_unique() {
+        let mut codes = std::collections::HashSet::new();
+        for reason in InvalidToken::ALL {
+            assert_eq!(reason.code(), reason.to_string().replace(' ', "_"));
+            assert!(codes.insert(reason.code()), "{reason:?}");
+        }
+    }
 }

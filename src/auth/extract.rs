@@ -63,7 +63,7 @@ impl FromRequest for Claims {
             let refuse = |scheme| {
                 let dpop_algs = dpop_algs.clone();
                 move |error: AuthError| {
-                    log::debug!("token rejected: {error}");
+                    log::debug!("token rejected: {} ({error})", error.code());
                     Refusal { error, scheme, dpop_algs }
                 }
             };

@@ -8,6 +8,9 @@ use super::claims::Claims;
 pub trait Permission {
     /// The permission string that must be granted, e.g. `read:admin-messages`.
     const NAME: &'static str;
+    /// What it grants, in a few words (the OpenAPI document's scope description); the name
+    /// unless stated.
+    const DESCRIPTION: &'static str = Self::NAME;
 }
 
 /// `read:admin-messages`: reading the admin message.
@@ -15,6 +18,7 @@ pub struct ReadAdminMessages;
 
 impl Permission for ReadAdminMessages {
     const NAME: &'static str = "read:admin-messages";
+    const DESCRIPTION: &'static str = "Read the admin message.";
 }
 
 /// Extracts the token's [`Claims`] and requires permission `P`.

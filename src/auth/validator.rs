@@ -1,7 +1,8 @@
-//! Token → verified claims: algorithm, key, signature, then issuer, audience and time.
+//! Token → verified claims: algorithm, key, signature, then the pure claim checks of `policy.rs`
+//! (time, issuer, audience, permissions); the cache of verified tokens.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest;
 use base64::Engine as _;
@@ -11,25 +12,11 @@ use serde_json::{Map, Value};
 use super::algorithm::SigningAlgorithm;
 use super::claims::Claims;
 use super::error::{AuthError, InvalidToken};
-use super::jwks::{ExpectedIssuer, KeyLookupError, KeySet, SignatureError, TENANT_PLACEHOLDER, VerifyingKey};
+use super::jwks::{KeyLookupError, KeySet, SignatureError, VerifyingKey};
+use super::policy::{TokenPolicy, check_claims};
 
 /// Tokens longer than this are refused before any parsing (8 KiB; real access tokens are 1–3 KiB).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
-
-/// What a valid token must satisfy beyond its signature.
-#[derive(Clone, Debug)]
-pub struct TokenPolicy {
-    /// Accepted `aud` values; a token's `aud` must hold at least one.
-    pub audiences: Vec<String>,
-    /// Accepted header `alg` values.
-    pub algorithms: Vec<SigningAlgorithm>,
-    /// Leeway for `exp`, `nbf` and `iat`.
-    pub leeway: Duration,
-    /// Claims whose strings (an array, or one space-delimited string) are granted permissions.
-    pub permission_claims: Vec<String>,
-    /// Tenants accepted from a `{tenantid}` issuer; `None` accepts none.
-    pub allowed_tenants: Option<Vec<String>>,
-}
 
 /// A token verified earlier: its claims, and the key that verified it.
 struct Verified {
@@ -46,7 +33,17 @@ pub struct Validator {
     keys: Arc<KeySet>,
     policy: TokenPolicy,
     verified: Option<quick_cache::sync::Cache<[u8; 32], Arc<Verified>>>,
-    metrics: Option<Arc<crate::metrics::Metrics>>,
+    observer: Option<Arc<dyn TokenObserver>>,
+}
+
+/// Told the outcome of every token check: `valid`, or the refusal's [`AuthError::code`] (an
+/// [`InvalidToken::code`] or `keys_unavailable`), and every answer from the cache (the metrics
+/// implement it; `auth` imports nothing above it).
+pub trait TokenObserver: Send + Sync {
+    /// One token checked, with its outcome's stable code.
+    fn token_checked(&self, outcome: &'static str);
+    /// One token check answered from the cache of verified tokens.
+    fn token_cache_hit(&self);
 }
 
 /// A compact JWS split and its header checked: what can be known before any key is looked up.
@@ -117,20 +114,22 @@ impl Validator {
     /// tokens (0: none).
     pub fn new(keys: Arc<KeySet>, policy: TokenPolicy, cache_size: usize) -> Self {
         let verified = (cache_size > 0).then(|| quick_cache::sync::Cache::new(cache_size));
-        Self { keys, policy, verified, metrics: None }
+        Self { keys, policy, verified, observer: None }
     }
 
-    /// Counts every check and cache hit in `metrics` (docs/operations.md, "Metrics").
-    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
-        self.metrics = Some(metrics);
+    /// Reports every check's outcome and every cache hit to `observer` (the metrics:
+    /// docs/operations.md, "Metrics").
+    pub fn with_observer(mut self, observer: Arc<dyn TokenObserver>) -> Self {
+        self.observer = Some(observer);
         self
     }
 
     /// Verifies `token` and returns its claims, or says why it is not valid.
     pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
         let result = self.check(token).await;
-        if let Some(metrics) = &self.metrics {
-            metrics.token_checked(&result);
+        if let Some(observer) = &self.observer {
+            // `check` refuses only with `InvalidToken` or `KeysUnavailable`.
+            observer.token_checked(result.as_ref().map_or_else(AuthError::code, |_| "valid"));
         }
         result
     }
@@ -147,8 +146,8 @@ impl Validator {
         hash.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
         if let Some(hit) = cache.get(&hash) {
             if unix_now() < hit.claims.expires_at() && self.keys.still_holds(&hit.key) {
-                if let Some(metrics) = &self.metrics {
-                    metrics.token_cache_hit();
+                if let Some(observer) = &self.observer {
+                    observer.token_cache_hit();
                 }
                 return Ok(hit.claims.clone());
             }
@@ -172,83 +171,7 @@ impl Validator {
             SignatureError::KeyMismatch => InvalidToken::KeyMismatch,
             SignatureError::Invalid => InvalidToken::BadSignature,
         })?;
-        let claims = self.check_claims(json_object(token.payload)?, &found.issuer)?;
+        let claims = check_claims(&self.policy, json_object(token.payload)?, &found.issuer, SystemTime::now())?;
         Ok(Verified { claims, key: found.key })
-    }
-
-    /// Checks verified claims against the policy: time, issuer, audience, permissions. Needs no
-    /// key and no network.
-    pub fn check_claims(&self, claims: Map<String, Value>, issuer: &ExpectedIssuer) -> Result<Claims, InvalidToken> {
-        let expires_at = self.check_time(&claims)?;
-        self.check_issuer(&claims, issuer)?;
-        self.check_audience(&claims)?;
-        let permissions = self.permissions(&claims)?;
-        Ok(Claims::new(claims, permissions, expires_at))
-    }
-
-    /// Checks `exp` (required), `nbf` and `iat` with the leeway; returns `exp`.
-    fn check_time(&self, claims: &Map<String, Value>) -> Result<f64, InvalidToken> {
-        let now = unix_now();
-        let leeway = self.policy.leeway.as_secs_f64();
-        let number = |name| match claims.get(name) {
-            None => Ok(None),
-            Some(value) => value.as_f64().map(Some).ok_or(InvalidToken::UnusableClaims),
-        };
-        let exp = number("exp")?.ok_or(InvalidToken::MissingExpiry)?;
-        if now >= exp + leeway {
-            return Err(InvalidToken::Expired);
-        }
-        if number("nbf")?.is_some_and(|nbf| nbf > now + leeway) {
-            return Err(InvalidToken::NotYetValid);
-        }
-        if number("iat")?.is_some_and(|iat| iat > now + leeway) {
-            return Err(InvalidToken::IssuedInFuture);
-        }
-        Ok(exp)
-    }
-
-    fn check_issuer(&self, claims: &Map<String, Value>, expected: &ExpectedIssuer) -> Result<(), InvalidToken> {
-        let iss = claims.get("iss").and_then(Value::as_str).ok_or(InvalidToken::WrongIssuer)?;
-        match expected {
-            ExpectedIssuer::Exact(issuer) if iss == issuer => Ok(()),
-            ExpectedIssuer::Exact(_) => Err(InvalidToken::WrongIssuer),
-            ExpectedIssuer::PerTenant(template) => {
-                let tid = claims.get("tid").and_then(Value::as_str).ok_or(InvalidToken::TenantNotAllowed)?;
-                let allowed =
-                    self.policy.allowed_tenants.as_ref().is_some_and(|tenants| tenants.iter().any(|t| t == tid));
-                if !allowed {
-                    return Err(InvalidToken::TenantNotAllowed);
-                }
-                if iss == template.replace(TENANT_PLACEHOLDER, tid) { Ok(()) } else { Err(InvalidToken::WrongIssuer) }
-            }
-        }
-    }
-
-    fn check_audience(&self, claims: &Map<String, Value>) -> Result<(), InvalidToken> {
-        let accepted = |aud: &Value| aud.as_str().is_some_and(|aud| self.policy.audiences.iter().any(|ok| ok == aud));
-        let ok = match claims.get("aud") {
-            Some(Value::Array(auds)) => auds.iter().any(accepted),
-            Some(aud) => accepted(aud),
-            None => false,
-        };
-        if ok { Ok(()) } else { Err(InvalidToken::WrongAudience) }
-    }
-
-    /// The union of the strings in the configured permission claims ([`Claims`] sorts them once).
-    fn permissions(&self, claims: &Map<String, Value>) -> Result<Vec<String>, InvalidToken> {
-        let mut granted: Vec<String> = Vec::new();
-        for name in &self.policy.permission_claims {
-            match claims.get(name) {
-                None | Some(Value::Null) => {}
-                Some(Value::String(list)) => granted.extend(list.split_whitespace().map(str::to_owned)),
-                Some(Value::Array(items)) => {
-                    for item in items {
-                        granted.push(item.as_str().ok_or(InvalidToken::UnusableClaims)?.to_owned());
-                    }
-                }
-                Some(_) => return Err(InvalidToken::UnusableClaims),
-            }
-        }
-        Ok(granted)
     }
 }

@@ -116,8 +116,6 @@ pub enum NotReadyReason {
     tag = "health",
     responses(
         (status = 200, description = "The process serves requests.", body = Live),
-        (status = 405, description = "Another method than GET (with `Allow: GET`).", body = crate::routes::openapi::MethodNotAllowed),
-        (status = 500, description = "Anything unexpected.", body = crate::routes::openapi::InternalError),
     )
 )]
 pub async fn live() -> HttpResponse {
@@ -135,8 +133,6 @@ pub async fn live() -> HttpResponse {
         (status = 200, description = "A key set is loaded: tokens can be checked.", body = Ready),
         (status = 503, description = "No key set was ever loaded, a graceful stop has begun, or the configured DPoP replay store (Redis) cannot be reached.", body = NotReady,
             headers(("Retry-After" = u64, description = "Seconds to wait before asking again."))),
-        (status = 405, description = "Another method than GET (with `Allow: GET`).", body = crate::routes::openapi::MethodNotAllowed),
-        (status = 500, description = "Anything unexpected.", body = crate::routes::openapi::InternalError),
     )
 )]
 pub async fn ready(readiness: web::Data<Readiness>) -> HttpResponse {
@@ -159,9 +155,4 @@ async fn replay_store_reachable(readiness: &Readiness) -> bool {
         Some(store) => store.reachable().await,
         None => true,
     }
-}
-
-/// Registers `/health/live` and `/health/ready` (GET only).
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(super::get_only("/health/live", live)).service(super::get_only("/health/ready", ready));
 }

@@ -1,9 +1,12 @@
 //! The three messages: public, protected and admin.
+//!
+//! Each handler's `#[utoipa::path]` states its path and its own answers; the route table adds the
+//! security and the 401, 403, 405, 500 and 503 answers its extractors imply (`table.rs`).
 
 use actix_web::web;
 use serde::Serialize;
 
-use super::{get_only, openapi};
+use super::schemas::{exact_schema, object_of_one};
 use crate::auth::{Claims, ReadAdminMessages, RequirePermission};
 
 /// The public message's text.
@@ -19,58 +22,39 @@ pub struct Message {
     text: &'static str,
 }
 
+exact_schema!(
+    /// `{"text":"This is a public message."}`
+    PublicMessage => object_of_one("text", &[PUBLIC], "The public message.")
+);
+exact_schema!(
+    /// `{"text":"This is a protected message."}`
+    ProtectedMessage => object_of_one("text", &[PROTECTED], "The protected message.")
+);
+exact_schema!(
+    /// `{"text":"This is an admin message."}`
+    AdminMessage => object_of_one("text", &[ADMIN], "The admin message.")
+);
+
 /// `GET /api/messages/public`: needs nothing.
 #[utoipa::path(get, path = "/api/messages/public", tag = "messages", security(()), responses(
-    (status = 200, description = "The public message.", body = openapi::PublicMessage),
-    (status = 405, description = "Another method than GET (with `Allow: GET`).", body = openapi::MethodNotAllowed),
-    (status = 500, description = "Anything unexpected.", body = openapi::InternalError),
+    (status = 200, description = "The public message.", body = PublicMessage),
 ))]
 pub async fn public() -> web::Json<Message> {
     web::Json(Message { text: PUBLIC })
 }
 
 /// `GET /api/messages/protected`: needs a valid access token.
-#[utoipa::path(get, path = "/api/messages/protected", tag = "messages",
-    security(("bearer" = []), ("DPoP" = []), ("oauth2" = [])),
-    responses(
-        (status = 200, description = "The protected message.", body = openapi::ProtectedMessage),
-        (status = 401, description = "No token, or a token that is not valid.", body = openapi::Unauthorized,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"` (and `DPoP algs=\"…\"` unless DPoP is off), with `error` and `error_description` for a token that is not valid; `DPoP error=…` for a request with the DPoP scheme, `invalid_dpop_proof` for a refused proof."))),
-        (status = 405, description = "Another method than GET (with `Allow: GET`).", body = openapi::MethodNotAllowed),
-        (status = 500, description = "Anything unexpected.", body = openapi::InternalError),
-        (status = 503, description = "The signing keys cannot be had and none is cached for the token, or the DPoP replay store is full or unreachable.", body = openapi::Unavailable,
-            headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
-    )
-)]
+#[utoipa::path(get, path = "/api/messages/protected", tag = "messages", responses(
+    (status = 200, description = "The protected message.", body = ProtectedMessage),
+))]
 pub async fn protected(_: Claims) -> web::Json<Message> {
     web::Json(Message { text: PROTECTED })
 }
 
 /// `GET /api/messages/admin`: needs a valid access token granting `read:admin-messages`.
-#[utoipa::path(get, path = "/api/messages/admin", tag = "messages",
-    security(("bearer" = []), ("DPoP" = []), ("oauth2" = ["read:admin-messages"])),
-    responses(
-        (status = 200, description = "The admin message.", body = openapi::AdminMessage),
-        (status = 401, description = "No token, or a token that is not valid (checked before the permission).", body = openapi::Unauthorized,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"` (and `DPoP algs=\"…\"` unless DPoP is off), with `error` and `error_description` for a token that is not valid; `DPoP error=…` for a request with the DPoP scheme, `invalid_dpop_proof` for a refused proof."))),
-        (status = 403, description = "A valid token without `read:admin-messages`.", body = openapi::Forbidden,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"read:admin-messages\"`"))),
-        (status = 405, description = "Another method than GET (with `Allow: GET`).", body = openapi::MethodNotAllowed),
-        (status = 500, description = "Anything unexpected.", body = openapi::InternalError),
-        (status = 503, description = "The signing keys cannot be had and none is cached for the token, or the DPoP replay store is full or unreachable.", body = openapi::Unavailable,
-            headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
-    )
-)]
+#[utoipa::path(get, path = "/api/messages/admin", tag = "messages", responses(
+    (status = 200, description = "The admin message.", body = AdminMessage),
+))]
 pub async fn admin(_: RequirePermission<ReadAdminMessages>) -> web::Json<Message> {
     web::Json(Message { text: ADMIN })
-}
-
-/// Registers the message routes under `/api/messages`.
-pub fn configure(config: &mut web::ServiceConfig) {
-    config.service(
-        web::scope("/api/messages")
-            .service(get_only("/public", public))
-            .service(get_only("/protected", protected))
-            .service(get_only("/admin", admin)),
-    );
 }

@@ -1,8 +1,11 @@
-//! HTTP routes, one file per resource, and the resource builder they share.
+//! HTTP routes, one file per resource, the route table that registers them and feeds the OpenAPI
+//! document (`table.rs`), the schemas of the error bodies they share, and the resource builder.
 
 pub mod health;
 pub mod messages;
 pub mod openapi;
+pub mod schemas;
+pub mod table;
 
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};

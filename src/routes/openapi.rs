@@ -1,18 +1,23 @@
-//! `GET /openapi.json`: the OpenAPI 3.1 description of the API, generated from the handlers'
-//! `#[utoipa::path]` attributes and the body types (docs/operations.md, "OpenAPI").
+//! `GET /openapi.json`: the OpenAPI 3.1 description of the API, generated from the route table
+//! (`table.rs`: each handler's `#[utoipa::path]` attribute and what its extractors demand) and the
+//! body types (docs/operations.md, "OpenAPI").
 //!
 //! The document is built once at start-up, because its `oauth2` security scheme names the
 //! configured issuer's token endpoint.
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{
-    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, OpenIdConnect, Scopes, SecurityScheme,
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, OpenIdConnect, Scopes, SecurityRequirement,
+    SecurityScheme,
 };
-use utoipa::openapi::{OpenApi as Document, RefOr};
-use utoipa::{OpenApi, PartialSchema, ToSchema};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::{OpenApi, PartialSchema};
 
-use super::{health, messages};
-use crate::auth::{Permission, ReadAdminMessages};
+use super::schemas::{
+    ErrorBody, FORBIDDEN, InternalError, MethodNotAllowed, NotFound, Unauthorized, Unavailable, forbidden,
+};
+use super::table::{Access, Route, method_name, routes};
 use crate::config::Authority;
 use crate::urls::metadata_url;
 
@@ -29,22 +34,8 @@ pub const CLIENT_CREDENTIALS: &str = "oauth2";
         title = "Hello World API",
         description = "Public, protected and admin messages behind JWT access tokens (docs/contract.md).",
     ),
-    paths(messages::public, messages::protected, messages::admin, health::live, health::ready),
-    components(schemas(
-        PublicMessage,
-        ProtectedMessage,
-        AdminMessage,
-        ErrorBody,
-        Unauthorized,
-        Forbidden,
-        Unavailable,
-        NotFound,
-        MethodNotAllowed,
-        InternalError,
-        health::Live,
-        health::Ready,
-        health::NotReady,
-    )),
+    // The paths and the schemas of their bodies come from the route table.
+    components(schemas(ErrorBody, Unauthorized, Unavailable, NotFound, MethodNotAllowed, InternalError)),
     tags(
         (name = "messages", description = "The three messages."),
         (name = "health", description = "Probes for load balancers and Kubernetes."),
@@ -63,7 +54,16 @@ pub enum TokenEndpoint<'a> {
 /// The document, serialized, for the issuer the server trusts.
 pub fn document(token_endpoint: TokenEndpoint<'_>) -> String {
     let mut document = ApiDoc::openapi();
-    add_security_schemes(&mut document, token_endpoint);
+    let routes = routes();
+    add_routes(&mut document, &routes);
+    let permissions: Vec<(&str, &str)> = routes
+        .iter()
+        .filter_map(|route| match route.access {
+            Access::Permission { name, description } => Some((name, description)),
+            _ => None,
+        })
+        .collect();
+    add_security_schemes(&mut document, token_endpoint, &permissions);
     // utoipa knows no `DPoP` HTTP scheme (registered with IANA by RFC 9449), so it is added to
     // the serialized document.
     let mut value = serde_json::to_value(&document).expect("the document serializes");
@@ -75,7 +75,81 @@ pub fn document(token_endpoint: TokenEndpoint<'_>) -> String {
     value.to_string()
 }
 
-fn add_security_schemes(document: &mut Document, token_endpoint: TokenEndpoint<'_>) {
+/// Each route's path and operation, with what its access implies, and the schemas its bodies use.
+fn add_routes(document: &mut Document, routes: &[Route]) {
+    let mut schemas = Vec::new();
+    for route in routes {
+        let operation = described(route);
+        document.paths.add_path_operation(&route.path, vec![route.method.clone()], operation);
+        route.schemas(&mut schemas);
+    }
+    let components = document.components.get_or_insert_with(Default::default);
+    components.schemas.extend(schemas);
+}
+
+/// A JSON answer with the schema named `schema`.
+fn answer(description: &str, schema: &str) -> ResponseBuilder {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build())
+}
+
+const WWW_AUTHENTICATE_401: &str = "`Bearer realm=\"api\"` (and `DPoP algs=\"…\"` unless DPoP is off), with `error` and `error_description` for a token that is not valid; `DPoP error=…` for a request with the DPoP scheme, `invalid_dpop_proof` for a refused proof.";
+
+/// The route's operation, with the answers every route of [`super::only`] gives (405, 500) and
+/// those its access implies: the token schemes, 401 and 503, and for a permission its scope and 403.
+fn described(route: &Route) -> Operation {
+    let mut operation = route.operation();
+    let method = method_name(&route.method);
+    let responses = &mut operation.responses.responses;
+    let mut add = |status: &str, response: ResponseBuilder| {
+        responses.insert(status.to_owned(), response.build().into());
+    };
+    add("405", answer(&format!("Another method than {method} (with `Allow: {method}`)."), "MethodNotAllowed"));
+    add("500", answer("Anything unexpected.", "InternalError"));
+    let scope = match route.access {
+        Access::Open => return operation,
+        Access::Token => None,
+        Access::Permission { name, .. } => Some(name),
+    };
+    let text = || HeaderBuilder::new().schema(String::schema());
+    let unauthorized = match scope {
+        None => "No token, or a token that is not valid.",
+        Some(_) => "No token, or a token that is not valid (checked before the permission).",
+    };
+    add(
+        "401",
+        answer(unauthorized, "Unauthorized")
+            .header("WWW-Authenticate", text().description(Some(WWW_AUTHENTICATE_401)).build()),
+    );
+    if let Some(scope) = scope {
+        let challenge = format!(r#"`Bearer realm="api", error="insufficient_scope", scope="{scope}"`"#);
+        add(
+            "403",
+            answer(&format!("A valid token without `{scope}`."), FORBIDDEN)
+                .header("WWW-Authenticate", text().description(Some(challenge)).build()),
+        );
+    }
+    add(
+        "503",
+        answer(
+            "The signing keys cannot be had and none is cached for the token, or the DPoP replay store is full or unreachable.",
+            "Unavailable",
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new().schema(u64::schema()).description(Some("Seconds to wait before trying again.")).build(),
+        ),
+    );
+    operation.security = Some(vec![
+        SecurityRequirement::new(BEARER, Vec::<String>::new()),
+        SecurityRequirement::new(DPOP, Vec::<String>::new()),
+        SecurityRequirement::new(CLIENT_CREDENTIALS, scope),
+    ]);
+    operation
+}
+
+fn add_security_schemes(document: &mut Document, token_endpoint: TokenEndpoint<'_>, permissions: &[(&str, &str)]) {
     let components = document.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         BEARER,
@@ -99,8 +173,10 @@ fn add_security_schemes(document: &mut Document, token_endpoint: TokenEndpoint<'
             (None, _) => ("/oauth/token".to_owned(), None),
         },
     };
-    let scope = ReadAdminMessages::NAME;
-    let scopes = Scopes::from_iter([(scope, "Read the admin message.")]);
+    let scopes = Scopes::from_iter(permissions.iter().copied());
+    if !permissions.is_empty() {
+        components.schemas.insert(FORBIDDEN.to_owned(), forbidden(permissions.iter().map(|(name, _)| *name)));
+    }
     components.add_security_scheme(
         CLIENT_CREDENTIALS,
         SecurityScheme::OAuth2(OAuth2::with_description(
@@ -111,101 +187,6 @@ fn add_security_schemes(document: &mut Document, token_endpoint: TokenEndpoint<'
     if let Some(metadata) = metadata {
         components.add_security_scheme("openid", SecurityScheme::OpenIdConnect(OpenIdConnect::new(metadata)));
     }
-}
-
-/// An object whose only member `name` is one of `values`.
-fn object_of_one(name: &str, values: &[&str], description: &str) -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .description(Some(description))
-        .property(name, ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied())))
-        .required(name)
-}
-
-/// A schema type built by hand from exact strings, named after the type.
-macro_rules! exact_schema {
-    ($(#[$doc:meta])* $name:ident => $schema:expr) => {
-        $(#[$doc])*
-        pub struct $name;
-
-        impl PartialSchema for $name {
-            fn schema() -> RefOr<Schema> {
-                let schema: ObjectBuilder = $schema;
-                RefOr::T(Schema::Object(schema.build()))
-            }
-        }
-
-        impl ToSchema for $name {}
-    };
-}
-
-exact_schema!(
-    /// `{"text":"This is a public message."}`
-    PublicMessage => object_of_one("text", &[messages::PUBLIC], "The public message.")
-);
-exact_schema!(
-    /// `{"text":"This is a protected message."}`
-    ProtectedMessage => object_of_one("text", &[messages::PROTECTED], "The protected message.")
-);
-exact_schema!(
-    /// `{"text":"This is an admin message."}`
-    AdminMessage => object_of_one("text", &[messages::ADMIN], "The admin message.")
-);
-exact_schema!(
-    /// Every error body: a `message`, and for token errors `error` and `error_description`.
-    ErrorBody => ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .description(Some("Every error body is JSON with a `message` (docs/contract.md, \"Errors\")."))
-        .property("message", ObjectBuilder::new().schema_type(Type::String))
-        .property(
-            "error",
-            ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["invalid_token", "insufficient_scope"])),
-        )
-        .property(
-            "error_description",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .description(Some("A short fixed phrase, e.g. `token has expired`; never a token or claim value.")),
-        )
-        .required("message")
-);
-exact_schema!(
-    /// 401: no token, or a token that is not valid.
-    Unauthorized => object_of_one("message", &["Requires authentication", "Bad credentials"], "No token (`Requires authentication`), or a token that is not valid (`Bad credentials`, with `error` and `error_description`).")
-        .property("error", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["invalid_token", "invalid_dpop_proof"])))
-        .property("error_description", ObjectBuilder::new().schema_type(Type::String))
-);
-exact_schema!(
-    /// 403: a valid token without the permission.
-    Forbidden => object_of_one("message", &["Permission denied"], "A valid token without the permission.")
-        .property("error", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["insufficient_scope"])))
-        .property(
-            "error_description",
-            ObjectBuilder::new().schema_type(Type::String).enum_values(Some([const_format_requires()])),
-        )
-        .required("error")
-        .required("error_description")
-);
-exact_schema!(
-    /// 503: the signing keys cannot be had.
-    Unavailable => object_of_one("message", &["Unable to verify credentials"], "The signing keys cannot be had and none is cached for the token.")
-);
-exact_schema!(
-    /// 404: unknown path.
-    NotFound => object_of_one("message", &["Not Found"], "Unknown path.")
-);
-exact_schema!(
-    /// 405: a known path with another method.
-    MethodNotAllowed => object_of_one("message", &["Method Not Allowed"], "A known path with another method than GET.")
-);
-exact_schema!(
-    /// 500: anything unexpected.
-    InternalError => object_of_one("message", &["Internal Server Error"], "Anything unexpected.")
-);
-
-/// `Requires read:admin-messages`, the 403's `error_description`.
-fn const_format_requires() -> String {
-    format!("Requires {}", ReadAdminMessages::NAME)
 }
 
 /// Registers `GET /openapi.json`, serving `document` (from [`document`]).
@@ -241,6 +222,26 @@ mod tests {
         assert_eq!((dpop["type"].as_str(), dpop["scheme"].as_str()), (Some("http"), Some("DPoP")));
         let protected = &document["paths"]["/api/messages/protected"]["get"]["security"];
         assert!(protected.to_string().contains("DPoP"), "{protected}");
+    }
+
+    #[test]
+    fn each_routes_security_and_answers_follow_its_handlers_extractors() {
+        let document = parsed(TokenEndpoint::Local("http://localhost:6061/"));
+        let statuses = |path: &str| -> Vec<String> {
+            document["paths"][path]["get"]["responses"].as_object().unwrap().keys().cloned().collect()
+        };
+        assert_eq!(statuses("/api/messages/public"), ["200", "405", "500"]);
+        assert_eq!(statuses("/api/messages/protected"), ["200", "401", "405", "500", "503"]);
+        assert_eq!(statuses("/health/ready"), ["200", "405", "500", "503"]);
+        let security = |path: &str| document["paths"][path]["get"]["security"].to_string();
+        assert_eq!(security("/api/messages/public"), "[{}]");
+        assert_eq!(security("/api/messages/protected"), r#"[{"bearer":[]},{"DPoP":[]},{"oauth2":[]}]"#);
+        assert_eq!(
+            security("/api/messages/admin"),
+            r#"[{"bearer":[]},{"DPoP":[]},{"oauth2":["read:admin-messages"]}]"#
+        );
+        let forbidden = &document["components"]["schemas"]["Forbidden"]["properties"]["error_description"]["enum"];
+        assert_eq!(forbidden.to_string(), r#"["Requires read:admin-messages"]"#);
     }
 
     #[test]

@@ -118,11 +118,9 @@ impl Dpop {
                 };
                 let result = self.check(token, bound_key, proofs, method, url).await;
                 if let Some(observer) = &self.observer {
-                    observer.proof_checked(match &result {
-                        Ok(()) => "valid",
-                        Err(AuthError::InvalidProof(reason)) => reason.code(),
-                        Err(_) => "store_unavailable",
-                    });
+                    // `check` refuses only with `InvalidProof` or `ProofStoreUnavailable`: their
+                    // codes are a proof error's code or `store_unavailable`.
+                    observer.proof_checked(result.as_ref().map_or_else(AuthError::code, |()| "valid"));
                 }
                 result
             }

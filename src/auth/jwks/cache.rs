@@ -48,8 +48,14 @@ pub struct KeySet {
     fetching: Arc<Mutex<()>>,
     /// Fetches run on the runtime that built the key set, whichever worker asked for them.
     runtime: tokio::runtime::Handle,
-    /// Where fetches are counted, when metrics are on.
-    metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
+    /// Told of every fetch, when metrics are on.
+    observer: std::sync::OnceLock<Arc<dyn KeySetObserver>>,
+}
+
+/// Told of every key-set fetch (the metrics implement it; `auth` imports nothing above it).
+pub trait KeySetObserver: Send + Sync {
+    /// One fetch done, `ok` or failed; `keys` is the number of keys in use after it.
+    fn key_set_fetched(&self, ok: bool, keys: usize);
 }
 
 impl KeySet {
@@ -70,7 +76,7 @@ impl KeySet {
             state: RwLock::new(State::default()),
             fetching: Arc::new(Mutex::new(())),
             runtime: tokio::runtime::Handle::current(),
-            metrics: std::sync::OnceLock::new(),
+            observer: std::sync::OnceLock::new(),
         })
     }
 
@@ -106,9 +112,9 @@ impl KeySet {
         self.read().loaded.as_ref().map(|loaded| loaded.keys.len())
     }
 
-    /// Counts every fetch from now on in `metrics` (docs/operations.md, "Metrics").
-    pub fn report_to(&self, metrics: Arc<crate::metrics::Metrics>) {
-        let _ = self.metrics.set(metrics);
+    /// Reports every fetch from now on to `observer` (the metrics: docs/operations.md, "Metrics").
+    pub fn report_to(&self, observer: Arc<dyn KeySetObserver>) {
+        let _ = self.observer.set(observer);
     }
 
     /// Whether `key` is still in the key set, unchanged: a remembered verification must not
@@ -244,8 +250,8 @@ impl KeySet {
                 state.last_failure = Some(Instant::now());
             }
         }
-        if let Some(metrics) = self.metrics.get() {
-            metrics.key_set_fetched(ok, state.loaded.as_ref().map_or(0, |loaded| loaded.keys.len()));
+        if let Some(observer) = self.observer.get() {
+            observer.key_set_fetched(ok, state.loaded.as_ref().map_or(0, |loaded| loaded.keys.len()));
         }
     }
 

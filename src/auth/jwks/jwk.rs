@@ -128,8 +128,22 @@ fn has_small_order(x: &[u8]) -> bool {
 
 /// One JWK (RFC 7517) as a verifying key for the accepted algorithms it fits.
 fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKey, &'static str> {
-    let text = |name| jwk.get(name).and_then(Value::as_str);
-    let kid = text("kid").filter(|kid| !kid.is_empty() && kid.len() <= 512).ok_or("no usable kid")?;
+    let kid = signing_kid(jwk)?;
+    let declared = declared_algorithm(jwk)?;
+    let (kind, material) = key_material(jwk)?;
+    let verifiers = verifiers(kind, &material, declared, algorithms)?;
+    let fingerprint = fingerprint(kid, &material, &verifiers);
+    Ok(VerifyingKey { kid: kid.to_owned(), fingerprint, verifiers })
+}
+
+/// The `kid` of a key meant for verifying signatures: `use` (if any) is `sig`, `key_ops` (if
+/// any) allows `verify`.
+fn signing_kid(jwk: &Value) -> Result<&str, &'static str> {
+    let kid = jwk
+        .get("kid")
+        .and_then(Value::as_str)
+        .filter(|kid| !kid.is_empty() && kid.len() <= 512)
+        .ok_or("no usable kid")?;
     if jwk.get("use").is_some_and(|usage| usage != "sig") {
         return Err("use is not sig");
     }
@@ -139,29 +153,50 @@ fn parse_key(jwk: &Value, algorithms: &[SigningAlgorithm]) -> Result<VerifyingKe
             return Err("key_ops does not allow verify");
         }
     }
-    let key_alg = match jwk.get("alg") {
-        None => None,
-        Some(alg) => Some(alg.as_str().and_then(SigningAlgorithm::from_name).ok_or("alg is not usable")?),
-    };
-    let (kind, material) = key_material(jwk)?;
-    let mut verifiers = Vec::new();
-    for &alg in algorithms.iter().filter(|alg| alg.key_kind() == kind && key_alg.is_none_or(|key_alg| key_alg == **alg))
-    {
-        verifiers.push((alg, public_key(kind, &material, alg)?));
+    Ok(kid)
+}
+
+/// The key's own `alg`, when it names one: the key then serves that algorithm only.
+fn declared_algorithm(jwk: &Value) -> Result<Option<SigningAlgorithm>, &'static str> {
+    match jwk.get("alg") {
+        None => Ok(None),
+        Some(alg) => alg.as_str().and_then(SigningAlgorithm::from_name).map(Some).ok_or("alg is not usable"),
     }
+}
+
+/// A parsed key for each accepted algorithm that fits the key's kind and its declared `alg`.
+fn verifiers(
+    kind: KeyKind,
+    material: &[Vec<u8>; 2],
+    declared: Option<SigningAlgorithm>,
+    algorithms: &[SigningAlgorithm],
+) -> Result<Vec<(SigningAlgorithm, ParsedPublicKey)>, &'static str> {
+    let fits = |alg: &&SigningAlgorithm| alg.key_kind() == kind && declared.is_none_or(|declared| declared == **alg);
+    let verifiers = algorithms
+        .iter()
+        .filter(fits)
+        .map(|&alg| Ok((alg, public_key(kind, material, alg)?)))
+        .collect::<Result<Vec<_>, &'static str>>()?;
     if verifiers.is_empty() {
         return Err("fits no accepted algorithm");
     }
+    Ok(verifiers)
+}
 
-    // The identity covers what the key may verify, not only its numbers: a key republished with
-    // another `alg`, `use` or `key_ops` is a new key (docs/contract.md, "The key set").
+/// The key's identity. It covers what the key may verify, not only its numbers: a key
+/// republished with another `alg`, `use` or `key_ops` is a new key (docs/contract.md, "The key set").
+fn fingerprint(
+    kid: &str,
+    material: &[Vec<u8>; 2],
+    verifiers: &[(SigningAlgorithm, ParsedPublicKey)],
+) -> digest::Digest {
     let algorithm_names = verifiers.iter().map(|(alg, _)| alg.name()).collect::<Vec<_>>().join(",");
     let mut context = digest::Context::new(&digest::SHA256);
     for part in [kid.as_bytes(), &material[0], &material[1], algorithm_names.as_bytes()] {
         context.update(&(part.len() as u64).to_be_bytes());
         context.update(part);
     }
-    Ok(VerifyingKey { kid: kid.to_owned(), fingerprint: context.finish(), verifiers })
+    context.finish()
 }
 
 /// A JWK's key type and numbers (RSA `n`, `e`; EC `x`, `y`; OKP `x` and nothing), with the checks
@@ -173,20 +208,7 @@ pub(crate) fn key_material(jwk: &Value) -> Result<(KeyKind, [Vec<u8>; 2]), &'sta
         URL_SAFE_NO_PAD.decode(value.trim_end_matches('=')).map_err(|_| "a key parameter is not base64url")
     };
     let pair = match (text("kty"), text("crv")) {
-        (Some("RSA"), _) => {
-            let n = b64("n")?;
-            // aws-lc parses any modulus but verifies only with 2048–8192 bits: a smaller or larger
-            // key would pass as usable, take its `kid`, and replace the last good keys.
-            if !(2048..=8192).contains(&bit_length(&n)) {
-                return Err("RSA modulus is not 2048 to 8192 bits");
-            }
-            let e = b64("e")?;
-            // e = 1 makes every "signature" its own message; an even e is no permutation.
-            if bit_length(&e) < 2 || e.last().is_none_or(|low| low % 2 == 0) {
-                return Err("RSA exponent is even or below 3");
-            }
-            (KeyKind::Rsa, [n, e])
-        }
+        (Some("RSA"), _) => (KeyKind::Rsa, checked_rsa(b64("n")?, b64("e")?)?),
         (Some("EC"), Some("P-256")) => (KeyKind::P256, [b64("x")?, b64("y")?]),
         (Some("EC"), Some("P-384")) => (KeyKind::P384, [b64("x")?, b64("y")?]),
         (Some("OKP"), Some("Ed25519")) => {
@@ -200,6 +222,20 @@ pub(crate) fn key_material(jwk: &Value) -> Result<(KeyKind, [Vec<u8>; 2]), &'sta
         _ => return Err("kty or crv is not supported"),
     };
     Ok(pair)
+}
+
+/// RSA numbers `[n, e]` that aws-lc will really verify with, and that are a permutation.
+fn checked_rsa(n: Vec<u8>, e: Vec<u8>) -> Result<[Vec<u8>; 2], &'static str> {
+    // aws-lc parses any modulus but verifies only with 2048–8192 bits: a smaller or larger key
+    // would pass as usable, take its `kid`, and replace the last good keys.
+    if !(2048..=8192).contains(&bit_length(&n)) {
+        return Err("RSA modulus is not 2048 to 8192 bits");
+    }
+    // e = 1 makes every "signature" its own message; an even e is no permutation.
+    if bit_length(&e) < 2 || e.last().is_none_or(|low| low % 2 == 0) {
+        return Err("RSA exponent is even or below 3");
+    }
+    Ok([n, e])
 }
 
 /// The numbers of [`key_material`] as a key that verifies `alg` (which must fit `kind`).

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use cache::KeySet;
+pub use cache::{KeySet, KeySetObserver};
 pub use fetch::parse_metadata;
 pub use jwk::{SignatureError, VerifyingKey, parse_key_set};
 pub(crate) use jwk::{key_material, public_key};
