@@ -365,8 +365,6 @@ fn api_server(
         if let Some(metrics) = &metrics_data {
             app.app_data(metrics.clone()).service(routes::get_only("/metrics", crate::metrics::serve));
         }
-        app.configure(routes::table::configure)
-            .configure(openapi::configure(openapi.clone()))
-            .configure(extra_routes);
+        app.configure(routes::table::configure).configure(openapi::configure(openapi.clone())).configure(extra_routes);
     })
 }
