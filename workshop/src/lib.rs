@@ -14,6 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hello_api::config::defaults::{DEMO_ADMIN_ID, DEMO_ADMIN_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use hello_api::config::{LOCAL_AUDIENCE, Settings};
+pub use hello_api::client::ProofKey;
 pub use hello_api::local_issuer::SigningKey;
 use hello_api::local_issuer::generate_pem;
 use hello_api::startup::{Application, Stopper};
@@ -44,6 +45,17 @@ pub fn claims_of(token: &str) -> Map<String, Value> {
     let payload = token.split('.').nth(1).expect("a JWT has three parts");
     let bytes = URL_SAFE_NO_PAD.decode(payload).expect("the payload is base64url");
     serde_json::from_slice(&bytes).expect("the payload is a JSON object")
+}
+
+/// The RFC 7638 thumbprint of `key`'s public half: what a token bound to it carries in `cnf.jkt`
+/// (docs/dpop.md). Read from the `jwk` header of one of its proofs, the only place the key shows.
+pub fn jkt_of(key: &ProofKey) -> String {
+    let url = reqwest::Url::parse("http://127.0.0.1/").expect("a valid URL");
+    let proof = key.proof("GET", &url, None).expect("the key signs a proof");
+    let header = proof.split('.').next().expect("a JWS has a header");
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("base64url")).expect("JSON");
+    let jwk = header["jwk"].as_object().expect("a proof carries its public key");
+    hello_api::auth::dpop::thumbprint(jwk).expect("a P-256 key has a thumbprint")
 }
 
 /// A temporary directory, removed on drop.
@@ -85,10 +97,15 @@ impl Reply {
 
 /// Sends `GET url`, with `Authorization: Bearer {token}` when a token is given.
 pub async fn get(url: &str, token: Option<&str>) -> Reply {
-    let mut request = reqwest::Client::new().get(url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
+    let headers = token.map(|token| ("Authorization", format!("Bearer {token}")));
+    get_with(url, headers.into_iter().collect()).await
+}
+
+/// Sends `GET url` with exactly `headers`, e.g. `[("Authorization", "DPoP …"), ("DPoP", proof)]`.
+pub async fn get_with(url: &str, headers: Vec<(&str, String)>) -> Reply {
+    let request = headers.into_iter().fold(reqwest::Client::new().get(url), |request, (name, value)| {
+        request.header(name, value)
+    });
     let response = request.send().await.expect("the API answers");
     let status = response.status().as_u16();
     let www_authenticate =
@@ -178,6 +195,15 @@ impl Api {
     pub fn sign(&self, claims: &Map<String, Value>) -> String {
         let key = self.key.as_ref().expect("the API runs in local mode");
         key.sign(&Value::Object(claims.clone())).expect("the claims can be signed")
+    }
+
+    /// A `demo-admin` token bound to `key` (`cnf.jkt`, RFC 9449 §6), as an issuer answers a token
+    /// request that came with a proof from `key`: the claims of a real token from the local
+    /// issuer plus `cnf`, signed with the local issuer's own key (local mode only).
+    pub async fn dpop_token(&self, key: &ProofKey) -> String {
+        let mut claims = claims_of(&self.token(DEMO_ADMIN).await);
+        claims.insert("cnf".into(), json!({ "jkt": jkt_of(key) }));
+        self.sign(&claims)
     }
 
     /// The claims of a fresh `demo-client` token from the local issuer, to change and [`Api::sign`].
