@@ -45,6 +45,7 @@ pub struct DemoClientConfig {
 const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
 const SIGN_IN_JS: &str = include_str!("../static/sign-in.js");
+const DPOP_JS: &str = include_str!("../static/dpop.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
 
 /// The Content-Security-Policy of the demo's own responses: the page may load only its own
@@ -85,6 +86,7 @@ pub fn server(
             .route("/index.html", web::get().to(|| async { file("text/html; charset=utf-8", INDEX_HTML) }))
             .route("/app.js", web::get().to(|| async { file("text/javascript; charset=utf-8", APP_JS) }))
             .route("/sign-in.js", web::get().to(|| async { file("text/javascript; charset=utf-8", SIGN_IN_JS) }))
+            .route("/dpop.js", web::get().to(|| async { file("text/javascript; charset=utf-8", DPOP_JS) }))
             .route("/style.css", web::get().to(|| async { file("text/css; charset=utf-8", STYLE_CSS) }))
             .route(
                 "/config.json",
