@@ -326,7 +326,10 @@ async fn the_spa_sdk_with_dpop_and_refresh_tokens_survives_a_reload_and_its_toke
     assert_eq!(url_after_reload, format!("{origin}/"), "no form on reload");
     let grants = |network: &Value| -> Vec<Value> {
         let sent = network["sent"].as_array().unwrap();
-        sent.iter().filter(|request| request["url"].as_str().unwrap().starts_with(&issuer)).map(|r| r["grantType"].clone()).collect()
+        sent.iter()
+            .filter(|request| request["url"].as_str().unwrap().starts_with(&issuer))
+            .map(|r| r["grantType"].clone())
+            .collect()
     };
     assert_eq!(grants(&before_reload), vec![json!("authorization_code")], "{before_reload:#}");
     assert_eq!(grants(&reloaded), vec![json!("refresh_token")], "the refresh token alone: {reloaded:#}");
@@ -338,7 +341,9 @@ async fn the_spa_sdk_with_dpop_and_refresh_tokens_survives_a_reload_and_its_toke
     };
     let [first] = api_calls(&before_reload).try_into().expect("one API call before the reload");
     let [captured] = api_calls(&reloaded).try_into().expect("one API call after the reload");
-    let scheme_and_token = |call: &Value| call["authorization"].as_str().unwrap().split_once(' ').map(|(s, t)| (s.to_owned(), t.to_owned())).unwrap();
+    let scheme_and_token = |call: &Value| {
+        call["authorization"].as_str().unwrap().split_once(' ').map(|(s, t)| (s.to_owned(), t.to_owned())).unwrap()
+    };
     let (scheme, token) = scheme_and_token(&captured);
     assert_eq!(scheme, "DPoP");
     assert_ne!(scheme_and_token(&first).1, token, "a new access token after the reload");

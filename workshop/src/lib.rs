@@ -12,9 +12,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use actix_web::{HttpResponse, HttpServer, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+pub use hello_api::client::ProofKey;
 use hello_api::config::defaults::{DEMO_ADMIN_ID, DEMO_ADMIN_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use hello_api::config::{LOCAL_AUDIENCE, Settings};
-pub use hello_api::client::ProofKey;
 pub use hello_api::local_issuer::SigningKey;
 use hello_api::local_issuer::generate_pem;
 use hello_api::startup::{Application, Stopper};
@@ -103,9 +103,8 @@ pub async fn get(url: &str, token: Option<&str>) -> Reply {
 
 /// Sends `GET url` with exactly `headers`, e.g. `[("Authorization", "DPoP …"), ("DPoP", proof)]`.
 pub async fn get_with(url: &str, headers: Vec<(&str, String)>) -> Reply {
-    let request = headers.into_iter().fold(reqwest::Client::new().get(url), |request, (name, value)| {
-        request.header(name, value)
-    });
+    let request =
+        headers.into_iter().fold(reqwest::Client::new().get(url), |request, (name, value)| request.header(name, value));
     let response = request.send().await.expect("the API answers");
     let status = response.status().as_u16();
     let www_authenticate =
