@@ -81,8 +81,15 @@ async fn local_app() -> TestApp {
 #[tokio::test]
 async fn discovery_names_the_proof_algorithms_the_refresh_token_grant_and_offline_access() {
     let app = local_app().await;
-    let metadata: Value =
-        app.http.get(format!("{}.well-known/openid-configuration", issuer(&app))).send().await.unwrap().json().await.unwrap();
+    let metadata: Value = app
+        .http
+        .get(format!("{}.well-known/openid-configuration", issuer(&app)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(metadata["dpop_signing_alg_values_supported"], json!(["ES256"]));
     let listed = |name: &str, value: &str| metadata[name].as_array().unwrap().iter().any(|v| v == value);
     assert!(listed("grant_types_supported", "refresh_token"), "{metadata}");
@@ -95,7 +102,8 @@ async fn every_grant_with_a_proof_gives_a_bound_token_the_api_accepts_with_a_pro
     let app = local_app().await;
     let key = DpopKey::es256();
 
-    let machine = [("grant_type", "client_credentials"), ("client_id", "demo-admin"), ("client_secret", "demo-admin-secret")];
+    let machine =
+        [("grant_type", "client_credentials"), ("client_id", "demo-admin"), ("client_secret", "demo-admin-secret")];
     let (status, answer) = token_request(&app, &machine, &[&token_proof(&app, &key)]).await;
     assert_eq!(status, 200, "{answer}");
     assert_bound_and_accepted_only_with_its_proof(&app, &answer, &key, "client_credentials").await;
@@ -115,7 +123,8 @@ async fn every_grant_with_a_proof_gives_a_bound_token_the_api_accepts_with_a_pro
 #[tokio::test]
 async fn without_a_proof_the_token_is_a_bearer_token_without_cnf() {
     let app = local_app().await;
-    let machine = [("grant_type", "client_credentials"), ("client_id", "demo-admin"), ("client_secret", "demo-admin-secret")];
+    let machine =
+        [("grant_type", "client_credentials"), ("client_id", "demo-admin"), ("client_secret", "demo-admin-secret")];
     let (status, answer) = token_request(&app, &machine, &[]).await;
     assert_eq!((status, answer["token_type"].as_str()), (200, Some("Bearer")));
     let token = answer["access_token"].as_str().unwrap();
@@ -138,16 +147,32 @@ async fn a_bad_proof_is_400_invalid_dpop_proof_with_a_fixed_phrase() {
     let (status, _) = token_request(&app, &machine_form(), &[&used]).await;
     assert_eq!(status, 200, "a proof's first use");
     let cases: Vec<(&str, Vec<String>, &str)> = vec![
-        ("another URL (the API's)", vec![changed(json!({"htu": format!("{}{ADMIN}", app.url)}))], "proof is for another URL"),
-        ("another path at the issuer", vec![changed(json!({"htu": format!("{}authorize", issuer(&app))}))], "proof is for another URL"),
+        (
+            "another URL (the API's)",
+            vec![changed(json!({"htu": format!("{}{ADMIN}", app.url)}))],
+            "proof is for another URL",
+        ),
+        (
+            "another path at the issuer",
+            vec![changed(json!({"htu": format!("{}authorize", issuer(&app))}))],
+            "proof is for another URL",
+        ),
         ("another method", vec![changed(json!({"htm": "GET"}))], "proof is for another method"),
-        ("an ath", vec![changed(json!({"ath": b64("an access token")}))], "a proof sent to the token endpoint has no ath"),
+        (
+            "an ath",
+            vec![changed(json!({"ath": b64("an access token")}))],
+            "a proof sent to the token endpoint has no ath",
+        ),
         ("iat too old", vec![changed(json!({"iat": now() - 400}))], "proof is outside its time window"),
         ("iat in the future", vec![changed(json!({"iat": now() + 60}))], "proof is outside its time window"),
         ("no jti", vec![changed(json!({"jti": null}))], "proof claims are missing"),
         ("typ JWT", vec![key.proof_with_header(&header, &good())], "proof type is not dpop+jwt"),
         ("an EdDSA proof (not accepted)", vec![DpopKey::ed25519().proof(&good())], "proof algorithm is not accepted"),
-        ("another key's signature", vec![format!("{message}.{}", DpopKey::es256().proof(&good()).rsplit_once('.').unwrap().1)], "proof signature is invalid"),
+        (
+            "another key's signature",
+            vec![format!("{message}.{}", DpopKey::es256().proof(&good()).rsplit_once('.').unwrap().1)],
+            "proof signature is invalid",
+        ),
         ("not a JWS", vec!["not-a-proof".to_owned()], "proof is malformed"),
         ("two proofs", vec![key.proof(&good()), key.proof(&good())], "only one proof is allowed"),
         ("used before", vec![used.clone()], "proof was already used"),
@@ -230,7 +255,8 @@ async fn a_code_asked_with_dpop_jkt_is_exchanged_only_with_a_proof_from_that_key
 async fn a_dpop_jkt_that_is_no_thumbprint_goes_back_to_the_client_as_invalid_request() {
     let app = local_app().await;
     for bad in ["x", "a-thumbprint-of-43-characters-but-not-b64=!", &"A".repeat(44)] {
-        let response = log_in(&app, &query(&[("dpop_jkt", Some(bad))]), "admin@example.com", "demo-admin-password").await;
+        let response =
+            log_in(&app, &query(&[("dpop_jkt", Some(bad))]), "admin@example.com", "demo-admin-password").await;
         assert_eq!(response.status(), 303, "{bad}");
         let url = location(&response);
         assert_eq!(parameter(&url, "error").as_deref(), Some("invalid_request"), "{bad}");

@@ -91,7 +91,10 @@ async fn a_spent_refresh_token_presented_again_is_invalid_grant_and_revokes_the_
 
     let reused = refresh(&app, &first, None).await;
 
-    assert_eq!(reused.1["error_description"], "the refresh token was already used: every refresh token of this login is revoked");
+    assert_eq!(
+        reused.1["error_description"],
+        "the refresh token was already used: every refresh token of this login is revoked"
+    );
     assert_invalid_grant(reused, "the spent one").await;
     assert_invalid_grant(refresh(&app, &second, None).await, "its successor, revoked").await;
     assert_eq!(refresh(&app, &other_login, None).await.0, 200, "another login keeps its refresh token");
