@@ -2,13 +2,11 @@
 //! grant, and `dpop_jkt` on `/authorize`. Proofs are made with jsonwebtoken (tests/api/helpers/dpop.rs),
 //! never with the crate's own code; the expected `cnf.jkt` is the thumbprint computed by hand.
 
-use std::process::{Output, Stdio};
-
 use serde_json::{Value, json};
-use tokio::process::Command;
 
+use crate::dpop_client::hello_client;
 use crate::helpers::{DpopKey, TestApp, b64, now, proof_claims, with};
-use crate::sign_in::{ORIGIN, REDIRECT, VERIFIER, decode_part, issuer, location, log_in, parameter, query};
+use crate::sign_in::{REDIRECT, VERIFIER, decode_part, issuer, location, log_in, parameter, query};
 
 const ADMIN: &str = "/api/messages/admin";
 
@@ -208,24 +206,6 @@ async fn htu_may_name_the_endpoint_as_discovery_does_or_as_the_request_reached_i
 }
 
 #[tokio::test]
-async fn the_token_endpoint_preflight_allows_the_dpop_header_from_the_client_origin() {
-    let app = local_app().await;
-    let response = app
-        .http
-        .request(reqwest::Method::OPTIONS, token_endpoint(&app))
-        .header("Origin", ORIGIN)
-        .header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "auth0-client, content-type, dpop")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers().get("access-control-allow-origin").unwrap(), ORIGIN);
-    let allowed = response.headers().get("access-control-allow-headers").unwrap().to_str().unwrap().to_lowercase();
-    assert!(allowed.contains("dpop") && allowed.contains("auth0-client"), "{allowed}");
-}
-
-#[tokio::test]
 async fn a_code_asked_with_dpop_jkt_is_exchanged_only_with_a_proof_from_that_key() {
     let app = local_app().await;
     let key = DpopKey::es256();
@@ -262,19 +242,6 @@ async fn a_dpop_jkt_that_is_no_thumbprint_goes_back_to_the_client_as_invalid_req
         assert_eq!(parameter(&url, "error").as_deref(), Some("invalid_request"), "{bad}");
         assert!(parameter(&url, "code").is_none());
     }
-}
-
-async fn hello_client(vars: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hello-client"))
-        .env_clear()
-        .envs(vars.iter().copied())
-        .args(args)
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("hello-client runs")
 }
 
 #[tokio::test]
