@@ -2,6 +2,7 @@
 //! the test controls, the real application on port 0, and a logger that keeps every line.
 
 mod app;
+mod dpop;
 mod key_server;
 mod keys;
 mod logs;
@@ -12,6 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use app::*;
+pub use dpop::*;
 pub use key_server::*;
 pub use keys::*;
 pub use logs::*;
