@@ -229,12 +229,14 @@ async fn the_signed_in_token_is_dpop_bound_and_a_thief_replaying_it_gets_401() {
                     catch (e) { done(e.name); } });";
     let exported = browser.execute_async(export, vec![]).await.unwrap();
 
+    let thief = click_and_read(&browser, "button[data-replay]", "replay as a thief").await;
+    // The whole page, with the thief's 401 and the token's cnf.jkt (docs/browser-demo.md's picture).
+    browser.set_window_size(1200, 2000).await.unwrap();
+    browser.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
     let screenshot = browser.screenshot().await.unwrap();
     let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     std::fs::write(artifacts.join("browser-demo-dpop.png"), screenshot).unwrap();
-
-    let thief = click_and_read(&browser, "button[data-replay]", "replay as a thief").await;
     let owner_again = call(&browser, "signed-in", "admin").await;
     let entries = console(&driver, &browser).await;
     browser.close().await.unwrap();
