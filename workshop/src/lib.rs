@@ -47,17 +47,6 @@ pub fn claims_of(token: &str) -> Map<String, Value> {
     serde_json::from_slice(&bytes).expect("the payload is a JSON object")
 }
 
-/// The RFC 7638 thumbprint of `key`'s public half: what a token bound to it carries in `cnf.jkt`
-/// (docs/dpop.md). Read from the `jwk` header of one of its proofs, the only place the key shows.
-pub fn jkt_of(key: &ProofKey) -> String {
-    let url = reqwest::Url::parse("http://127.0.0.1/").expect("a valid URL");
-    let proof = key.proof("GET", &url, None).expect("the key signs a proof");
-    let header = proof.split('.').next().expect("a JWS has a header");
-    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("base64url")).expect("JSON");
-    let jwk = header["jwk"].as_object().expect("a proof carries its public key");
-    hello_api::auth::dpop::thumbprint(jwk).expect("a P-256 key has a thumbprint")
-}
-
 /// A temporary directory, removed on drop.
 struct TempDir(PathBuf);
 
@@ -196,13 +185,17 @@ impl Api {
         key.sign(&Value::Object(claims.clone())).expect("the claims can be signed")
     }
 
-    /// A `demo-admin` token bound to `key` (`cnf.jkt`, RFC 9449 §6), as an issuer answers a token
-    /// request that came with a proof from `key`: the claims of a real token from the local
-    /// issuer plus `cnf`, signed with the local issuer's own key (local mode only).
+    /// A `demo-admin` token bound to `key` (`cnf.jkt`, RFC 9449 §6): the client-credentials grant
+    /// with a proof from `key` at the local issuer's token endpoint (docs/dpop.md).
     pub async fn dpop_token(&self, key: &ProofKey) -> String {
-        let mut claims = claims_of(&self.token(DEMO_ADMIN).await);
-        claims.insert("cnf".into(), json!({ "jkt": jkt_of(key) }));
-        self.sign(&claims)
+        let endpoint = reqwest::Url::parse(&self.token_endpoint()).expect("a valid URL");
+        let proof = key.proof("POST", &endpoint, None).expect("the key signs a proof");
+        let (client_id, client_secret) = DEMO_ADMIN;
+        let form = [("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", client_secret)];
+        let response = reqwest::Client::new().post(endpoint).header("DPoP", proof).form(&form).send().await;
+        let answer: Value = response.expect("the local issuer answers").json().await.expect("a JSON answer");
+        assert_eq!(answer["token_type"], "DPoP", "the local issuer binds the token to the key: {answer}");
+        answer["access_token"].as_str().expect("the local issuer issued a token").to_owned()
     }
 
     /// The claims of a fresh `demo-client` token from the local issuer, to change and [`Api::sign`].
