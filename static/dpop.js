@@ -5,7 +5,8 @@
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' };
 
-function base64url(bytes) {
+// RFC 4648 §5 without padding, as JOSE and PKCE use it.
+export function base64url(bytes) {
   return btoa(String.fromCharCode(...new Uint8Array(bytes)))
     .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }

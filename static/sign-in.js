@@ -7,17 +7,12 @@
 // The code is exchanged with a DPoP proof (RFC 9449) from a key made for this sign-in, so an
 // issuer that knows DPoP binds the access token to it (`token_type: "DPoP"`, `cnf.jkt`).
 
-import { newProofKey, proofFor } from './dpop.js';
+import { base64url, newProofKey, proofFor } from './dpop.js';
 
 // Survives the round trip to the issuer's login page, in this tab only.
 const PENDING_KEY = 'hello-api.sign-in';
 
 let user = null; // { email, accessToken, idClaims, proofKey } once signed in (proofKey: DPoP-bound only)
-
-function base64url(bytes) {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes)))
-    .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 function randomString() {
   return base64url(crypto.getRandomValues(new Uint8Array(32)));
