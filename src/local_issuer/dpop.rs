@@ -3,15 +3,15 @@
 //! issuer and the API agree on what a valid proof is; a proof is accepted once, in the API's
 //! replay store type.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
 
 use super::errors::TokenError;
-use crate::auth::SigningAlgorithm;
 use crate::auth::dpop::{
     MEMORY_CAPACITY, ProofError, ProofPolicy, ProofRequest, ReplayError, ReplayStore, check_proof,
 };
@@ -39,10 +39,10 @@ impl TokenProofs {
 
     /// The thumbprint (`jkt`) of the key of the request's proof, `None` when it carries none.
     ///
-    /// `htu` must be the token endpoint as discovery names it (`named`, `http://localhost:{port}/…`) or as
-    /// the request reached it (`http://127.0.0.1:{port}/…`: the issuer answers on every loopback
-    /// name, and `hello-client` calls it at `127.0.0.1`). No access token exists yet, so a proof
-    /// naming one (`ath`) is not for this request.
+    /// `htu` must be the token endpoint as discovery names it (`named`:
+    /// `http://localhost:{port}/…`) or as the request reached it (`http://127.0.0.1:{port}/…`: the
+    /// issuer answers on every loopback name, and `hello-client` calls it at `127.0.0.1`). No
+    /// access token exists yet, so a proof naming one (`ath`) is not for this request.
     pub(super) async fn key_of(&self, request: &HttpRequest, named: &str) -> Result<Option<String>, TokenError> {
         let mut values = request.headers().get_all("dpop");
         let proof = match (values.next(), values.next()) {
@@ -73,17 +73,6 @@ impl TokenProofs {
     }
 }
 
-impl Default for TokenProofs {
-    /// ES256 proofs up to five minutes old, with five seconds of leeway (the API's defaults).
-    fn default() -> Self {
-        Self::new(ProofPolicy {
-            algorithms: vec![SigningAlgorithm::ES256],
-            window: Duration::from_secs(300),
-            leeway: Duration::from_secs(5),
-        })
-    }
-}
-
 fn refused(reason: ProofError) -> TokenError {
     TokenError::InvalidDpopProof(reason.to_string().into())
 }
@@ -91,8 +80,8 @@ fn refused(reason: ProofError) -> TokenError {
 /// Whether the claims of `proof` (already checked, so well formed) carry `ath`.
 fn names_a_token(proof: &str) -> bool {
     let claims = proof.split('.').nth(1).and_then(|claims| URL_SAFE_NO_PAD.decode(claims).ok());
-    let claims = claims.and_then(|claims| serde_json::from_slice::<serde_json::Map<_, _>>(&claims).ok());
-    claims.is_none_or(|claims: serde_json::Map<String, serde_json::Value>| claims.contains_key("ath"))
+    let claims = claims.and_then(|claims| serde_json::from_slice::<serde_json::Map<String, Value>>(&claims).ok());
+    claims.is_none_or(|claims| claims.contains_key("ath"))
 }
 
 /// Whether `bound` (a code's `dpop_jkt`, a refresh token's key) is satisfied by the request's

@@ -54,18 +54,18 @@ pub struct IssuerState {
 }
 
 impl IssuerState {
-    /// An issuer at `issuer` (e.g. `http://127.0.0.1:6061/`) minting tokens for `audience`.
-    pub fn new(issuer: String, audience: String, key: SigningKey, clients: Vec<DemoClient>) -> Self {
-        let (validator, proofs) = (ValidatorSlot::default(), TokenProofs::default());
+    /// An issuer at `issuer` (e.g. `http://127.0.0.1:6061/`) minting tokens for `audience`,
+    /// checking token requests' DPoP proofs under `proof_policy` (start-up passes the API's, so
+    /// a key the issuer binds a token to is one the API accepts proofs from).
+    pub fn new(
+        issuer: String,
+        audience: String,
+        key: SigningKey,
+        clients: Vec<DemoClient>,
+        proof_policy: ProofPolicy,
+    ) -> Self {
+        let (validator, proofs) = (ValidatorSlot::default(), TokenProofs::new(proof_policy));
         Self { issuer, audience, key, clients, validator, proofs }
-    }
-
-    /// Checks token requests' DPoP proofs under `policy` (by default: ES256, five minutes, five
-    /// seconds of leeway); start-up passes the API's, so a key the issuer binds a token to is
-    /// one the API accepts proofs from.
-    pub fn with_proof_policy(mut self, policy: ProofPolicy) -> Self {
-        self.proofs = TokenProofs::new(policy);
-        self
     }
 
     /// Where start-up puts the API's validator for `/userinfo`.
