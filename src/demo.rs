@@ -46,6 +46,7 @@ pub struct DemoClientConfig {
 const INDEX_HTML: &str = include_str!("../static/index.html");
 const APP_JS: &str = include_str!("../static/app.js");
 const SIGN_IN_JS: &str = include_str!("../static/sign-in.js");
+const DPOP_JS: &str = include_str!("../static/dpop.js");
 const STYLE_CSS: &str = include_str!("../static/style.css");
 /// The same icon the local issuer serves at its own `/favicon.ico`.
 const FAVICON: &[u8] = include_bytes!("../static/favicon.ico");
@@ -89,6 +90,7 @@ pub fn server(
             .service(page("/index.html", || file("text/html; charset=utf-8", INDEX_HTML)))
             .service(page("/app.js", || file("text/javascript; charset=utf-8", APP_JS)))
             .service(page("/sign-in.js", || file("text/javascript; charset=utf-8", SIGN_IN_JS)))
+            .service(page("/dpop.js", || file("text/javascript; charset=utf-8", DPOP_JS)))
             .service(page("/style.css", || file("text/css; charset=utf-8", STYLE_CSS)))
             // Browsers ask for it unprompted; an icon keeps their consoles free of 404s.
             .service(page("/favicon.ico", || file("image/x-icon", FAVICON)))

@@ -269,7 +269,8 @@ fn start_local_issuer(
     let issuer_url = format!("http://localhost:{port}/");
     let key = SigningKey::load_or_create(&settings.local.key_file)?;
     let clients = local_issuer::demo_clients(&settings.local);
-    let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients);
+    let proof_policy = settings.dpop.proof_policy(settings.clock_skew);
+    let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients, proof_policy);
     let validator_slot = state.validator_slot();
     let server = local_issuer::server(listeners, state, client_origin)?;
     let metadata_url = Url::parse(&issuer_url).map(|url| metadata_url(&url)).expect("the local issuer URL is valid");

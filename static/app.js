@@ -2,7 +2,8 @@
 // show the response and the decoded token. Plain ES2020 module, no build step.
 // Tokens are never logged and never sent anywhere except the API itself.
 
-import { completeSignIn, signIn, signInAvailable, signOut, signedInUser, userToken } from './sign-in.js';
+import { proofFor } from './dpop.js';
+import { completeSignIn, signIn, signInAvailable, signOut, signedInUser, userProofKey, userToken } from './sign-in.js';
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -18,6 +19,7 @@ const els = {
   user: $('[data-user]'),
   login: $('[data-login]'),
   logout: $('[data-logout]'),
+  replay: $('[data-replay]'),
 };
 
 const DEMO_CLIENTS = ['demo-client', 'demo-admin'];
@@ -29,7 +31,8 @@ const REASONS = { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forb
 
 const HINTS = {
   anonymous: 'No token is sent: only Public succeeds; the others answer 401.',
-  'signed-in': 'The signed-in person\'s access token (authorization code + PKCE): admin@example.com may read Admin, user@example.com gets 403.',
+  'signed-in': 'The signed-in person\'s access token (authorization code + PKCE), bound to this tab\'s key with DPoP: ' +
+    'each call carries a fresh proof. admin@example.com may read Admin, user@example.com gets 403.',
   'demo-client': 'What a backend does: a client-credentials token without permissions: Public and Protected succeed, Admin answers 403.',
   'demo-admin': 'What a backend does: a client-credentials token with read:admin-messages: all three endpoints succeed.',
   paste: 'Any access token issued by the configured issuer for the API audience.',
@@ -39,6 +42,7 @@ const state = {
   tokens: new Map(),  // clientId -> { token, refreshAt } (memory only, gone on reload)
   pending: new Map(), // clientId -> Promise<string>, shared so a call awaits the same request
   callSeq: 0,         // only the latest call may render, so fast clicking never shows stale results
+  lastKind: 'protected', // the route "Replay as a thief" replays
 };
 
 // A failure we already know how to present in the response area.
@@ -238,9 +242,12 @@ function renderResult({ status, ok, statusLine, headline, detail, body }) {
   els.response.dataset.status = String(status);
 }
 
-async function performCall(kind) {
+// `asThief`: the same token, but without the key, so without a proof: sent as Bearer, as anyone
+// who copied it from a log or a proxy would.
+async function performCall(kind, asThief) {
   const config = await configReady;
   const token = await tokenFor(els.identity.value);
+  const proofKey = els.identity.value === 'signed-in' && !asThief ? userProofKey() : null;
   const url = `${config.apiServerUrl}/api/messages/${kind}`;
   const headers = { 'Content-Type': 'application/json' };
   if (token) {
@@ -249,7 +256,8 @@ async function performCall(kind) {
       throw new DemoError({ statusLine: 'Invalid token',
         detail: 'The token contains characters that cannot be sent in an HTTP header.' });
     }
-    headers.Authorization = `Bearer ${token}`;
+    headers.Authorization = `${proofKey ? 'DPoP' : 'Bearer'} ${token}`;
+    if (proofKey) headers.DPoP = await proofFor(proofKey, 'GET', url, token);
   }
   let res;
   try {
@@ -261,17 +269,20 @@ async function performCall(kind) {
   const text = await res.text();
   const json = parseJson(text);
   // Like the Auth0 samples: success bodies carry `text`, errors carry `message`.
-  const headline = res.ok ? json?.text : json?.message;
+  // A thief is told why: the API's error_description.
+  const headline = res.ok ? json?.text : (asThief && json?.error_description) || json?.message;
+  const detail = asThief ? 'The stolen token was sent without its key, so without a DPoP proof.' : undefined;
   return { status: res.status, ok: res.ok, statusLine: statusLineOf(res),
-    headline: typeof headline === 'string' ? headline : '', body: pretty(json, text) };
+    headline: typeof headline === 'string' ? headline : '', detail, body: pretty(json, text) };
 }
 
-async function callApi(kind) {
+async function callApi(kind, asThief = false) {
   const seq = ++state.callSeq;
-  renderPending(`Calling GET /api/messages/${kind}…`);
+  if (!asThief) state.lastKind = kind;
+  renderPending(`${asThief ? 'Replaying the token as a thief:' : 'Calling'} GET /api/messages/${kind}…`);
   let result;
   try {
-    result = await performCall(kind);
+    result = await performCall(kind, asThief);
   } catch (err) {
     result = errorResult(err);
   }
@@ -310,6 +321,13 @@ function renderToken(token) {
     ['Issued', formatTime(payload.iat)],
     ['Expires', formatTime(payload.exp) + relativeExpiry(payload.exp)],
   ]) facts.append(el('dt', '', term), el('dd', '', String(value)));
+  // RFC 9449 §6: a DPoP-bound token names its key's thumbprint; only that key's proofs open it.
+  const jkt = payload.cnf?.jkt;
+  const key = els.identity.value === 'signed-in' ? userProofKey() : null;
+  const bound = el('dd', '', typeof jkt === 'string' ? jkt : 'none: a bearer token, usable by whoever holds it');
+  bound.dataset.jkt = typeof jkt === 'string' ? jkt : '';
+  if (key) bound.append(el('span', 'key-note', key.jkt === jkt ? ' (this tab\'s key)' : ' (not this tab\'s key!)'));
+  facts.append(el('dt', '', 'Bound to key (cnf.jkt)'), bound);
 
   const column = (title, json) => {
     const box = el('div', 'token-part');
@@ -354,6 +372,7 @@ async function prefetch(clientId) {
 function onIdentityChange() {
   const identity = els.identity.value;
   els.pasteArea.hidden = identity !== 'paste';
+  els.replay.disabled = !(identity === 'signed-in' && userProofKey());
   els.hint.textContent = HINTS[identity] || '';
   if (DEMO_CLIENTS.includes(identity)) prefetch(identity);
   refreshTokenPanel();
@@ -364,6 +383,7 @@ els.tokenInput.addEventListener('input', refreshTokenPanel);
 for (const button of document.querySelectorAll('[data-call]')) {
   button.addEventListener('click', () => callApi(button.dataset.call));
 }
+els.replay.addEventListener('click', () => callApi(state.lastKind, true));
 // ---------- signing a person in ----------
 
 function renderAccount(config) {

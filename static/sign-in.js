@@ -4,16 +4,15 @@
 // `config.spaClientId`, is `demo-spa`).
 // The user's tokens live in memory only; a reload forgets them, and "Sign in" gets a new code
 // from the issuer's session without the form.
+// The code is exchanged with a DPoP proof (RFC 9449) from a key made for this sign-in, so an
+// issuer that knows DPoP binds the access token to it (`token_type: "DPoP"`, `cnf.jkt`).
+
+import { base64url, newProofKey, proofFor } from './dpop.js';
 
 // Survives the round trip to the issuer's login page, in this tab only.
 const PENDING_KEY = 'hello-api.sign-in';
 
-let user = null; // { email, accessToken, idClaims } once signed in
-
-function base64url(bytes) {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes)))
-    .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+let user = null; // { email, accessToken, idClaims, proofKey } once signed in (proofKey: DPoP-bound only)
 
 function randomString() {
   return base64url(crypto.getRandomValues(new Uint8Array(32)));
@@ -76,9 +75,11 @@ export async function completeSignIn(config) {
   window.history.replaceState(null, '', window.location.pathname);
   if (!pending || params.get('state') !== pending.state) throw new Error('The sign-in answer does not match this tab (state).');
   if (params.has('error')) throw new Error(`${params.get('error')}: ${params.get('error_description') || ''}`);
+  const proofKey = await newProofKey();
   const res = await fetch(config.tokenEndpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded',
+      DPoP: await proofFor(proofKey, 'POST', config.tokenEndpoint) },
     body: new URLSearchParams({
       grant_type: 'authorization_code',
       client_id: config.spaClientId,
@@ -93,13 +94,20 @@ export async function completeSignIn(config) {
   }
   const idClaims = claimsOf(body.id_token);
   if (idClaims.nonce !== pending.nonce) throw new Error('The ID token does not carry this sign-in\'s nonce.');
-  user = { email: idClaims.email, accessToken: body.access_token, idClaims };
+  // An issuer without DPoP ignores the proof and answers a Bearer token: then the key is unused.
+  const bound = String(body.token_type).toLowerCase() === 'dpop';
+  user = { email: idClaims.email, accessToken: body.access_token, idClaims, proofKey: bound ? proofKey : null };
   return user;
 }
 
 // The signed-in user's access token, or null.
 export function userToken() {
   return user ? user.accessToken : null;
+}
+
+// The key the signed-in user's token is bound to (`cnf.jkt`), or null for a Bearer token.
+export function userProofKey() {
+  return user ? user.proofKey : null;
 }
 
 export function signedInUser() {

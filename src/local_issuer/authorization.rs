@@ -1,13 +1,15 @@
 //! The authorization request of `/authorize` (GET and the login form's POST alike), checked once
 //! into an [`AuthRequest`] or refused (docs/sign-in.md, "What the issuer accepts").
 
+use super::common::is_sha256_digest;
 use super::params::{BadTarget, Params, over_limit, redirect_target};
 use super::pkce;
 use super::response_modes::Target;
 use crate::local_issuer::state::SPA_CLIENT_ID;
 
 /// The OpenID scopes a code may carry; anything else the caller sent is not kept.
-const OPENID_SCOPES: [&str; 3] = ["openid", "profile", "email"];
+/// `offline_access` asks for a refresh token (OpenID Connect Core 1.0, section 11).
+pub(super) const OPENID_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 /// `prompt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +33,8 @@ pub(super) struct AuthRequest {
     /// The audience asked for, as sent (already checked to be the API's).
     pub audience: Option<String>,
     pub prompt: Prompt,
+    /// `dpop_jkt` (RFC 9449 section 10): the DPoP key the code is bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 /// Why an authorization request is refused.
@@ -89,6 +93,10 @@ pub(super) fn check(params: &Params, client_origin: &str, audience: &str) -> Res
     if get("audience").is_some_and(|asked| asked != audience) {
         return Err(Refusal::ToClient(target, "invalid_request", "unknown audience"));
     }
+    if get("dpop_jkt").is_some_and(|jkt| !is_sha256_digest(jkt)) {
+        let description = "dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)";
+        return Err(Refusal::ToClient(target, "invalid_request", description));
+    }
     let asked = get("scope").unwrap_or_default();
     let scope = OPENID_SCOPES.iter().filter(|known| asked.split(' ').any(|scope| scope == **known));
     Ok(AuthRequest {
@@ -97,6 +105,7 @@ pub(super) fn check(params: &Params, client_origin: &str, audience: &str) -> Res
         scope: scope.copied().collect::<Vec<_>>().join(" "),
         audience: get("audience").map(str::to_owned),
         prompt,
+        dpop_jkt: get("dpop_jkt").map(str::to_owned),
         target: *target,
     })
 }

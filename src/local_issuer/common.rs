@@ -19,6 +19,12 @@ pub(super) fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |now| now.as_secs())
 }
 
+/// A SHA-256 digest in base64url without padding, exactly 43 characters: a PKCE S256 challenge,
+/// a JWK thumbprint (`dpop_jkt`).
+pub(super) fn is_sha256_digest(text: &str) -> bool {
+    text.len() == 43 && URL_SAFE_NO_PAD.decode(text).is_ok_and(|digest| digest.len() == 32)
+}
+
 /// Locks `mutex`; a panic elsewhere while it was held leaves data that is still consistent
 /// (every store operation completes or does nothing), so the lock is taken over.
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -2,14 +2,17 @@
 //! (docs/local-issuer.md, docs/sign-in.md).
 //!
 //! It publishes discovery metadata and a key set, issues client-credentials tokens for two demo
-//! clients, and signs people in for the SPA client with the authorization-code flow and PKCE.
+//! clients, signs people in for the SPA client with the authorization-code flow and PKCE, keeps
+//! them signed in with rotating refresh tokens, and binds any token to a DPoP key on request.
 //! The API trusts it through the very same discovery + key-set path as any issuer. The layout
 //! follows an OpenID provider's (panva's `oidc-provider`):
 //!
 //! - `endpoints/`: one file per endpoint; `grants/`: one file per grant of the token endpoint;
 //! - `authorization.rs`: the checked authorization request; `response_modes.rs`: `query` and
-//!   `web_message`; `client_auth.rs`: who calls the token endpoint; `pkce.rs`;
-//! - `sign_in.rs`: sessions and codes, in bounded stores (`store.rs`); `users.rs`;
+//!   `web_message`; `client_auth.rs`: who calls the token endpoint; `pkce.rs`; `dpop.rs`: a
+//!   token request's DPoP proof (the API's check, called in one place);
+//! - `sign_in.rs`: sessions and codes, `refresh_tokens.rs`: rotating refresh tokens, in bounded
+//!   stores (`store.rs`); `users.rs`;
 //! - `tokens.rs`: the claims of every token; `errors.rs`: the token endpoint's errors;
 //! - `params.rs`: request parameters, their limits and redirect targets; `pages.rs` and
 //!   `pages/`: the HTML a person sees; `common.rs`: ids, time, locks, secret comparison;
@@ -18,6 +21,7 @@
 mod authorization;
 mod client_auth;
 mod common;
+mod dpop;
 mod endpoints;
 mod errors;
 mod grants;
@@ -25,6 +29,7 @@ mod key;
 mod pages;
 mod params;
 mod pkce;
+mod refresh_tokens;
 mod response_modes;
 mod sign_in;
 mod state;
@@ -58,7 +63,8 @@ pub fn server(
         // The issuer exists in local mode only, so it always answers loopback names alone.
         stack: crate::middleware::StackConfig { loopback_only: true, ..Default::default() },
         // The browser demo asks for tokens across origins, so the token endpoint allows its
-        // origin, with the `Auth0-Client` header the Auth0 SPA SDK sends.
+        // origin, with the `Auth0-Client` header the Auth0 SPA SDK sends (the shared builder
+        // already allows `DPoP`, which the SDK sends with `useDpop: true`).
         cors: Some(std::sync::Arc::new(move || {
             crate::middleware::cors(&origin, &["GET", "POST"])
                 .allowed_header(header::HeaderName::from_static("auth0-client"))

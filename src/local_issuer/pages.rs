@@ -96,6 +96,7 @@ fn scope_words(scope: &str) -> Option<&'static str> {
         "openid" => Some("who you are (your user id)"),
         "profile" => Some("your name and picture"),
         "email" => Some("your email address"),
+        "offline_access" => Some("to stay signed in for up to a day (a refresh token)"),
         _ => None,
     }
 }

@@ -5,11 +5,11 @@ use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::common::secrets_match;
+use super::common::{is_sha256_digest, secrets_match};
 
 /// An S256 challenge: a SHA-256 digest in base64url without padding, exactly 43 characters.
 pub(super) fn is_challenge(challenge: &str) -> bool {
-    challenge.len() == 43 && URL_SAFE_NO_PAD.decode(challenge).is_ok_and(|digest| digest.len() == 32)
+    is_sha256_digest(challenge)
 }
 
 /// A verifier: 43 to 128 unreserved characters (RFC 7636 section 4.1).

@@ -1,5 +1,5 @@
-//! The sign-in state: sessions (behind an `HttpOnly` cookie) and single-use codes, each in a
-//! bounded store (docs/sign-in.md).
+//! The sign-in state: sessions (behind an `HttpOnly` cookie), single-use codes and refresh
+//! tokens, each in a bounded store (docs/sign-in.md).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::authorization::AuthRequest;
 use super::common::{lock, random_id};
+use super::refresh_tokens::RefreshTokens;
 use super::store::{Bounds, Store, Weigh};
 use super::users::{User, demo_users};
 
@@ -38,8 +39,12 @@ pub(super) struct Code {
     pub redirect_uri: String,
     pub challenge: String,
     pub nonce: Option<String>,
-    /// The OpenID scopes granted (`openid`, `profile`, `email`), never the caller's text.
+    /// The OpenID scopes granted (`openid`, `profile`, `email`, `offline_access`), never the
+    /// caller's text.
     pub scope: String,
+    /// The DPoP key thumbprint the code is bound to (`dpop_jkt`): its exchange needs a proof
+    /// from that key.
+    pub dpop_jkt: Option<String>,
 }
 
 impl Weigh for Session {
@@ -55,6 +60,7 @@ impl Weigh for Code {
             .map(|text| text.heap_bytes())
             .sum::<usize>()
             + self.nonce.heap_bytes()
+            + self.dpop_jkt.heap_bytes()
     }
 }
 
@@ -64,6 +70,7 @@ pub struct SignIn {
     pub(super) users: Vec<User>,
     sessions: Mutex<Store<Session>>,
     codes: Mutex<Store<Code>>,
+    pub(super) refresh_tokens: RefreshTokens,
 }
 
 impl SignIn {
@@ -74,6 +81,7 @@ impl SignIn {
             users: demo_users(),
             sessions: Mutex::new(Store::new(SESSIONS)),
             codes: Mutex::new(Store::new(CODES)),
+            refresh_tokens: RefreshTokens::new(),
         }
     }
 
@@ -92,11 +100,13 @@ impl SignIn {
         Some((id.to_owned(), session))
     }
 
-    /// Ends the session whose cookie `request` carries, and the codes it issued.
+    /// Ends the session whose cookie `request` carries, the codes it issued and its login's
+    /// refresh tokens.
     pub(super) fn end_session(&self, request: &HttpRequest) {
         let Some(id) = cookie(request) else { return };
         if let Some(session) = lock(&self.sessions).take(id, Instant::now()) {
             lock(&self.codes).remove_where(|code| code.sid == session.sid);
+            self.refresh_tokens.end_login(&session.sid);
         }
     }
 
@@ -123,6 +133,7 @@ impl Code {
             challenge: request.challenge.clone(),
             nonce: request.nonce.clone(),
             scope: request.scope.clone(),
+            dpop_jkt: request.dpop_jkt.clone(),
         }
     }
 }

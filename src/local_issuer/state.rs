@@ -1,10 +1,12 @@
-//! What every handler of the issuer shares: its name, audience, key and clients.
+//! What every handler of the issuer shares: its name, audience, key, clients and DPoP policy.
 
 use std::sync::{Arc, OnceLock};
 
 use actix_web::web;
 
+use super::dpop::TokenProofs;
 use super::key::SigningKey;
+use crate::auth::dpop::ProofPolicy;
 use crate::auth::{Permission, ReadAdminMessages, Validator};
 use crate::config::{LocalIssuerSettings, defaults};
 
@@ -48,12 +50,22 @@ pub struct IssuerState {
     pub(super) key: SigningKey,
     pub(super) clients: Vec<DemoClient>,
     pub(super) validator: ValidatorSlot,
+    pub(super) proofs: TokenProofs,
 }
 
 impl IssuerState {
-    /// An issuer at `issuer` (e.g. `http://127.0.0.1:6061/`) minting tokens for `audience`.
-    pub fn new(issuer: String, audience: String, key: SigningKey, clients: Vec<DemoClient>) -> Self {
-        Self { issuer, audience, key, clients, validator: ValidatorSlot::default() }
+    /// An issuer at `issuer` (e.g. `http://127.0.0.1:6061/`) minting tokens for `audience`,
+    /// checking token requests' DPoP proofs under `proof_policy` (start-up passes the API's, so
+    /// a key the issuer binds a token to is one the API accepts proofs from).
+    pub fn new(
+        issuer: String,
+        audience: String,
+        key: SigningKey,
+        clients: Vec<DemoClient>,
+        proof_policy: ProofPolicy,
+    ) -> Self {
+        let (validator, proofs) = (ValidatorSlot::default(), TokenProofs::new(proof_policy));
+        Self { issuer, audience, key, clients, validator, proofs }
     }
 
     /// Where start-up puts the API's validator for `/userinfo`.

@@ -22,6 +22,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub use app::*;
+pub use dpop::{DpopKey, proof_claims};
 pub use key_server::*;
 pub use keys::*;
 pub use logs::*;

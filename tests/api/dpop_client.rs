@@ -12,7 +12,8 @@ use tokio::process::Command;
 
 use crate::helpers::{AUDIENCE, FakeIssuer, Signer, TestApp, b64, claims, with};
 
-async fn hello_client(vars: &[(&str, &str)], args: &[&str]) -> Output {
+/// Runs the real `hello-client` with only `vars` in its environment.
+pub(crate) async fn hello_client(vars: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hello-client"))
         .env_clear()
         .envs(vars.iter().copied())

@@ -264,7 +264,7 @@ async fn the_token_endpoint_allows_the_sdk_headers_from_the_client_origin() {
         .request(reqwest::Method::OPTIONS, format!("{}oauth/token", issuer(&app)))
         .header("Origin", ORIGIN)
         .header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "auth0-client, content-type")
+        .header("Access-Control-Request-Headers", "auth0-client, content-type, dpop")
         .send()
         .await
         .unwrap();
@@ -272,6 +272,7 @@ async fn the_token_endpoint_allows_the_sdk_headers_from_the_client_origin() {
     assert_eq!(response.headers().get("access-control-allow-origin").unwrap(), ORIGIN);
     let allowed = response.headers().get("access-control-allow-headers").unwrap().to_str().unwrap().to_lowercase();
     assert!(allowed.contains("auth0-client") && allowed.contains("content-type"), "{allowed}");
+    assert!(allowed.contains("dpop"), "`useDpop: true` sends the DPoP header: {allowed}");
 }
 
 #[tokio::test]

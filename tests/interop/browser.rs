@@ -76,7 +76,12 @@ async fn console(driver: &Driver, browser: &Client) -> Vec<Value> {
 /// Picks `identity`, clicks `call`, and returns the text of `[data-response]` once it settles.
 async fn call(browser: &Client, identity: &str, call: &str) -> String {
     browser.find(Locator::Css("select[data-identity]")).await.unwrap().select_by_value(identity).await.unwrap();
-    browser.find(Locator::Css(&format!("button[data-call='{call}']"))).await.unwrap().click().await.unwrap();
+    click_and_read(browser, &format!("button[data-call='{call}']"), &format!("{identity} → {call}")).await
+}
+
+/// Clicks `button` and returns the text of `[data-response]` once it settles.
+async fn click_and_read(browser: &Client, button: &str, what: &str) -> String {
+    browser.find(Locator::Css(button)).await.unwrap().click().await.unwrap();
     for _ in 0..100 {
         let response = browser.find(Locator::Css("[data-response]")).await.unwrap();
         let status = response.attr("data-status").await.unwrap();
@@ -85,7 +90,7 @@ async fn call(browser: &Client, identity: &str, call: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{identity} → {call}: the response never settled");
+    panic!("{what}: the response never settled");
 }
 
 #[tokio::test]
@@ -190,4 +195,60 @@ async fn the_admin_signs_in_through_the_form_reads_the_admin_message_and_signs_o
     assert!(shown.starts_with("200") && shown.contains("This is an admin message."), "{shown}");
     assert!(token_panel.contains("local|admin") && token_panel.contains("read:admin-messages"), "{token_panel}");
     assert_eq!(url_after_sign_in, format!("{origin}/"), "the code and state are cleaned from the address bar");
+}
+
+/// docs/browser-demo.md, "DPoP": the sign-in binds the person's token to a non-extractable key the
+/// page made (`cnf.jkt`), every call carries a proof made in the page, and the same token replayed
+/// without the key is refused with its reason.
+#[tokio::test]
+async fn the_signed_in_token_is_dpop_bound_and_a_thief_replaying_it_gets_401() {
+    let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
+    let origin = app.demo_origin.clone().unwrap();
+    let driver = start_chromedriver().await;
+    let profile = std::env::temp_dir().join(format!("hello-api-chromium-dpop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let browser = open_browser(&driver, &profile).await;
+
+    browser.goto(&format!("{origin}/")).await.unwrap();
+    displayed(&browser, "[data-login]").await.click().await.unwrap();
+    submit_login(&browser, "admin@example.com", "demo-admin-password").await;
+    displayed(&browser, "[data-user]").await;
+    let replay_enabled = browser.find(Locator::Css("[data-replay]")).await.unwrap().is_enabled().await.unwrap();
+    let owner = call(&browser, "signed-in", "admin").await;
+    let jkt =
+        browser.find(Locator::Css("[data-jkt]")).await.unwrap().attr("data-jkt").await.unwrap().unwrap_or_default();
+    let bound_to = browser.find(Locator::Css("[data-jkt]")).await.unwrap().text().await.unwrap();
+    // The key cannot be read out of the page: WebCrypto refuses to export it.
+    let export = "const done = arguments[arguments.length - 1]; \
+                  import('./sign-in.js').then(async (m) => { \
+                    try { await crypto.subtle.exportKey('jwk', m.userProofKey().privateKey); done('exported'); } \
+                    catch (e) { done(e.name); } });";
+    let exported = browser.execute_async(export, vec![]).await.unwrap();
+
+    let thief = click_and_read(&browser, "button[data-replay]", "replay as a thief").await;
+    // The whole page, with the thief's 401 and the token's cnf.jkt (docs/browser-demo.md's picture).
+    browser.set_window_size(1200, 2000).await.unwrap();
+    browser.execute("window.scrollTo(0, 0);", vec![]).await.unwrap();
+    let screenshot = browser.screenshot().await.unwrap();
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join("browser-demo-dpop.png"), screenshot).unwrap();
+    let owner_again = call(&browser, "signed-in", "admin").await;
+    let entries = console(&driver, &browser).await;
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+
+    assert!(replay_enabled, "the replay button is on once the token is bound");
+    assert!(owner.starts_with("200") && owner.contains("This is an admin message."), "{owner}");
+    assert_eq!(jkt.len(), 43, "a SHA-256 thumbprint in base64url: {jkt:?}");
+    assert!(bound_to.starts_with(&jkt) && bound_to.contains("this tab's key"), "{bound_to}");
+    assert_eq!(exported, json!("InvalidAccessError"), "the private key is not extractable");
+    assert!(thief.starts_with("401") && thief.contains("DPoP-bound token sent as Bearer"), "{thief}");
+    assert!(owner_again.starts_with("200"), "the owner's next call, with a fresh proof: {owner_again}");
+    let errors: Vec<&Value> = entries
+        .iter()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .filter(|entry| !entry["message"].as_str().unwrap_or_default().contains("401"))
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
 }

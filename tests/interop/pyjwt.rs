@@ -16,7 +16,7 @@ use crate::helpers::code_flow::{REDIRECT, VERIFIER, exchange, sign_in};
 use crate::helpers::{AUDIENCE, FakeIssuer, Signer, TestApp, assert_invalid_token, claims};
 
 /// Runs `script` with PyJWT, `input` as JSON on stdin; its stdout parsed as JSON.
-fn python(script: &str, input: &Value) -> Value {
+pub(crate) fn python(script: &str, input: &Value) -> Value {
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python");
     assert!(python.exists(), "{} is missing: run scripts/test-deps.sh (make test-deps) first", python.display());
     let mut child = Command::new(python)

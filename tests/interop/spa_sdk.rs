@@ -1,11 +1,15 @@
 //! docs/sign-in.md: the official Auth0 SPA SDK (`@auth0/auth0-spa-js`
 //! 2, unmodified, fetched by `scripts/test-deps.sh` into `target/test-deps/`) signs people in
-//! against the local issuer, in real headless Chromium, from a page on the client origin.
+//! against the local issuer, in real headless Chromium, from a page on the client origin; and, in
+//! the configuration docs/dpop.md recommends with `make run` (`useDpop`, `useRefreshTokens`,
+//! `cacheLocation: 'localstorage'`), calls the API with DPoP through the SDK's own fetcher.
 
 use std::net::{Ipv4Addr, Ipv6Addr, TcpListener};
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -47,8 +51,75 @@ window.callAdmin = async () => {
 };
 "#;
 
-/// Serves the page and the SDK on `listeners` (the client origin).
-fn serve_page(listeners: Vec<TcpListener>, config: Value) -> actix_web::dev::Server {
+/// The page for DPoP and refresh tokens (docs/dpop.md, "The SPA SDK with `make run`"). Before
+/// the SDK runs, it wraps `fetch` to record what a thief on the wire would see (each request's
+/// URL, `Authorization` and `DPoP` headers, and the token endpoint's `grant_type`) and counts the
+/// iframes it adds (silent authentication at `/authorize` would need one).
+const DPOP_PAGE_JS: &str = r#"
+window.sent = [];
+window.iframes = 0;
+const realFetch = window.fetch.bind(window);
+window.fetch = (input, init) => {
+  const request = new Request(input, init);
+  const body = init && init.body;
+  let grantType = null;
+  if (body instanceof URLSearchParams) grantType = body.get('grant_type');
+  else if (typeof body === 'string') {
+    try { grantType = JSON.parse(body).grant_type; } catch { grantType = new URLSearchParams(body).get('grant_type'); }
+  }
+  window.sent.push({ url: request.url, authorization: request.headers.get('authorization'),
+    dpop: request.headers.get('dpop'), grantType });
+  return realFetch(input, init);
+};
+new MutationObserver((records) => {
+  for (const record of records) for (const node of record.addedNodes) if (node.nodeName === 'IFRAME') window.iframes += 1;
+}).observe(document.documentElement, { childList: true, subtree: true });
+
+window.pageState = 'loading';
+window.ready = (async () => {
+  const client = await auth0.createAuth0Client({
+    domain: CONFIG.domain,
+    clientId: 'demo-spa',
+    useDpop: true,
+    useRefreshTokens: true,
+    cacheLocation: 'localstorage',
+    authorizationParams: { audience: CONFIG.audience, redirect_uri: window.location.origin + '/' },
+  });
+  if (window.location.search.includes('code=') || window.location.search.includes('error=')) {
+    await client.handleRedirectCallback();
+    window.history.replaceState(null, '', '/');
+  }
+  window.client = client;
+  return client;
+})();
+window.ready.then(() => { window.pageState = 'ready'; }, (e) => { window.pageState = 'error: ' + (e.error || e.message); });
+
+// `fresh`: a new access token first (cacheMode 'off': after a reload, from the refresh token).
+// The admin call goes through the SDK's fetcher: `dpopNonceId` makes it send a proof, and the
+// audience is passed per call because the fetcher's own token lookup would send none.
+window.callAdmin = async (fresh) => {
+  const client = await window.ready;
+  try {
+    if (fresh) await client.getTokenSilently({ cacheMode: 'off' });
+    const fetcher = client.createFetcher({ baseUrl: CONFIG.api, dpopNonceId: 'hello-api' });
+    const response = await fetcher.fetchWithAuth('/api/messages/admin', {}, { audience: CONFIG.audience });
+    const user = await client.getUser();
+    return { email: user && user.email, status: response.status };
+  } catch (e) {
+    return { error: e.error || e.message };
+  }
+};
+
+// What this page load sent, and whether anything went to /authorize.
+window.network = () => ({
+  sent: window.sent,
+  iframes: window.iframes,
+  authorize: performance.getEntriesByType('resource').filter((entry) => entry.name.includes('/authorize')).length,
+});
+"#;
+
+/// Serves the page (`page_js` after the SDK) and the SDK on `listeners` (the client origin).
+fn serve_page(listeners: Vec<TcpListener>, config: Value, page_js: &'static str) -> actix_web::dev::Server {
     let sdk = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SDK))
         .unwrap_or_else(|_| panic!("{SDK} is missing: run scripts/test-deps.sh (make test does)"));
     let config = format!("window.CONFIG = {config};");
@@ -66,7 +137,7 @@ fn serve_page(listeners: Vec<TcpListener>, config: Value) -> actix_web::dev::Ser
             )
             .route("/sdk.js", web::get().to(move || script(sdk.clone())))
             .route("/config.js", web::get().to(move || script(config.clone())))
-            .route("/page.js", web::get().to(|| script(PAGE_JS.to_owned())))
+            .route("/page.js", web::get().to(move || script(page_js.to_owned())))
             .route("/favicon.ico", web::get().to(HttpResponse::NoContent))
     })
     .workers(1)
@@ -96,23 +167,38 @@ async fn call_admin(browser: &Client) -> Value {
     browser.execute_async(script, vec![]).await.unwrap()
 }
 
+/// [`DPOP_PAGE_JS`]'s admin call, with a fresh token first when `fresh`.
+async fn call_admin_with_dpop(browser: &Client, fresh: bool) -> Value {
+    let script = "const done = arguments[arguments.length - 1]; window.callAdmin(arguments[0]).then(done);";
+    browser.execute_async(script, vec![json!(fresh)]).await.unwrap()
+}
+
+async fn network(browser: &Client) -> Value {
+    browser.execute("return window.network();", vec![]).await.unwrap()
+}
+
+/// The client origin on `localhost` (IPv4 and, when available, IPv6 on the same port).
+fn client_origin() -> (Vec<TcpListener>, String) {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut listeners = vec![listener];
+    listeners.extend(TcpListener::bind((Ipv6Addr::LOCALHOST, port)).ok());
+    (listeners, format!("http://localhost:{port}"))
+}
+
 async fn login_with_redirect(browser: &Client) {
     browser.execute("window.ready.then((client) => client.loginWithRedirect());", vec![]).await.unwrap();
 }
 
 #[tokio::test]
 async fn the_official_spa_sdk_signs_in_refreshes_silently_and_logs_out() {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut listeners = vec![listener];
-    listeners.extend(TcpListener::bind((Ipv6Addr::LOCALHOST, port)).ok());
-    let origin = format!("http://localhost:{port}");
+    let (listeners, origin) = client_origin();
     let app = TestApp::local(&[("CLIENT_ORIGIN_URL", origin.as_str())]).await;
     let issuer = app.local_issuer_url.clone().unwrap();
     // The SDK's `domain` is the issuer URL without the trailing `/`: it appends `/authorize`
     // and expects the `iss` `{domain}/`.
     let config = json!({ "domain": issuer.trim_end_matches('/'), "audience": AUDIENCE, "api": app.url });
-    tokio::spawn(serve_page(listeners, config));
+    tokio::spawn(serve_page(listeners, config, PAGE_JS));
 
     let driver = start_chromedriver().await;
     let profile = TempDir::new("chromium-sdk");
@@ -166,5 +252,112 @@ async fn the_official_spa_sdk_signs_in_refreshes_silently_and_logs_out() {
             ("after logout", json!({ "error": "login_required" })),
             ("plain user", json!({ "email": "user@example.com", "status": 403 })),
         ]
+    );
+}
+
+/// Replays a captured DPoP-bound token from outside the browser, with Python's urllib and PyJWT:
+/// as Bearer, with the DPoP scheme but no proof, with the browser's captured proof, and with a
+/// proof PyJWT signs with a P-256 key of its own. Prints `[status, error_description]` per try.
+const REPLAY: &str = r#"
+import json, sys, time, uuid, hashlib, base64, urllib.request, urllib.error
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+given = json.load(sys.stdin)
+token, url = given["token"], given["url"]
+key = ec.generate_private_key(ec.SECP256R1())
+jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+ath = base64.urlsafe_b64encode(hashlib.sha256(token.encode()).digest()).rstrip(b"=").decode()
+own_proof = jwt.encode({"jti": str(uuid.uuid4()), "htm": "GET", "htu": url, "iat": int(time.time()), "ath": ath},
+                       key, algorithm="ES256", headers={"typ": "dpop+jwt", "jwk": jwk})
+tries = [
+    {"Authorization": "Bearer " + token},
+    {"Authorization": "DPoP " + token},
+    {"Authorization": "DPoP " + token, "DPoP": given["proof"]},
+    {"Authorization": "DPoP " + token, "DPoP": own_proof},
+]
+out = []
+for headers in tries:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+            out.append([response.status, None])
+    except urllib.error.HTTPError as refused:
+        out.append([refused.code, json.load(refused).get("error_description")])
+print(json.dumps(out))
+"#;
+
+/// docs/dpop.md, "The SPA SDK with `make run`": the SDK with `useDpop`, `useRefreshTokens` and
+/// `cacheLocation: 'localstorage'` signs in, calls the admin route through `createFetcher()` with
+/// a proof, gets a new token after a reload from the refresh token alone (no `/authorize`, no
+/// iframe), and the token it sent is refused to a Python client replaying it without the key.
+#[tokio::test]
+async fn the_spa_sdk_with_dpop_and_refresh_tokens_survives_a_reload_and_its_token_is_useless_to_a_thief() {
+    let (listeners, origin) = client_origin();
+    let app = TestApp::local(&[("CLIENT_ORIGIN_URL", origin.as_str())]).await;
+    let issuer = app.local_issuer_url.clone().unwrap();
+    let config = json!({ "domain": issuer.trim_end_matches('/'), "audience": AUDIENCE, "api": app.url });
+    tokio::spawn(serve_page(listeners, config, DPOP_PAGE_JS));
+
+    let driver = start_chromedriver().await;
+    let profile = std::env::temp_dir().join(format!("hello-api-chromium-sdk-dpop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let browser = open_browser(&driver, &profile).await;
+
+    browser.goto(&format!("{origin}/")).await.unwrap();
+    page_ready(&browser).await;
+    login_with_redirect(&browser).await;
+    submit_login(&browser, "admin@example.com", "demo-admin-password").await;
+    page_ready(&browser).await;
+    let signed_in = call_admin_with_dpop(&browser, false).await;
+    let before_reload = network(&browser).await;
+
+    browser.refresh().await.unwrap();
+    page_ready(&browser).await;
+    let after_reload = call_admin_with_dpop(&browser, true).await;
+    let reloaded = network(&browser).await;
+    let url_after_reload = browser.current_url().await.unwrap().to_string();
+    browser.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+
+    let admin = json!({ "email": "admin@example.com", "status": 200 });
+    assert_eq!(signed_in, admin, "signed in: {before_reload:#}");
+    assert_eq!(after_reload, admin, "after the reload: {reloaded:#}");
+    assert_eq!(url_after_reload, format!("{origin}/"), "no form on reload");
+    let grants = |network: &Value| -> Vec<Value> {
+        let sent = network["sent"].as_array().unwrap();
+        sent.iter()
+            .filter(|request| request["url"].as_str().unwrap().starts_with(&issuer))
+            .map(|r| r["grantType"].clone())
+            .collect()
+    };
+    assert_eq!(grants(&before_reload), vec![json!("authorization_code")], "{before_reload:#}");
+    assert_eq!(grants(&reloaded), vec![json!("refresh_token")], "the refresh token alone: {reloaded:#}");
+    assert_eq!((&reloaded["iframes"], &reloaded["authorize"]), (&json!(0), &json!(0)), "nothing went to /authorize");
+
+    let api_calls = |network: &Value| -> Vec<Value> {
+        let sent = network["sent"].as_array().unwrap();
+        sent.iter().filter(|request| request["url"].as_str().unwrap().starts_with(&app.url)).cloned().collect()
+    };
+    let [first] = api_calls(&before_reload).try_into().expect("one API call before the reload");
+    let [captured] = api_calls(&reloaded).try_into().expect("one API call after the reload");
+    let scheme_and_token = |call: &Value| {
+        call["authorization"].as_str().unwrap().split_once(' ').map(|(s, t)| (s.to_owned(), t.to_owned())).unwrap()
+    };
+    let (scheme, token) = scheme_and_token(&captured);
+    assert_eq!(scheme, "DPoP");
+    assert_ne!(scheme_and_token(&first).1, token, "a new access token after the reload");
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["cnf"]["jkt"].as_str().map(str::len), Some(43), "bound to the page's key: {claims}");
+
+    let url = format!("{}/api/messages/admin", app.url);
+    let replayed = crate::pyjwt::python(REPLAY, &json!({ "token": token, "url": url, "proof": captured["dpop"] }));
+    assert_eq!(
+        replayed,
+        json!([
+            [401, "DPoP-bound token sent as Bearer"],
+            [401, "proof is missing"],
+            [401, "proof was already used"],
+            [401, "proof key is not the token's"],
+        ])
     );
 }

@@ -7,6 +7,7 @@
 use actix_web::web;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+pub use hello_api::client::ProofKey;
 use hello_api::config::defaults::{DEMO_ADMIN_ID, DEMO_ADMIN_SECRET, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use hello_api::config::{LOCAL_AUDIENCE, Settings};
 pub use hello_api::local_issuer::SigningKey;
@@ -59,10 +60,14 @@ impl Reply {
 
 /// Sends `GET url`, with `Authorization: Bearer {token}` when a token is given.
 pub async fn get(url: &str, token: Option<&str>) -> Reply {
-    let mut request = reqwest::Client::new().get(url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
+    let headers = token.map(|token| ("Authorization", format!("Bearer {token}")));
+    get_with(url, headers.into_iter().collect()).await
+}
+
+/// Sends `GET url` with exactly `headers`, e.g. `[("Authorization", "DPoP …"), ("DPoP", proof)]`.
+pub async fn get_with(url: &str, headers: Vec<(&str, String)>) -> Reply {
+    let request =
+        headers.into_iter().fold(reqwest::Client::new().get(url), |request, (name, value)| request.header(name, value));
     let response = request.send().await.expect("the API answers");
     let status = response.status().as_u16();
     let www_authenticate =
@@ -152,6 +157,19 @@ impl Api {
     pub fn sign(&self, claims: &Map<String, Value>) -> String {
         let key = self.key.as_ref().expect("the API runs in local mode");
         key.sign(&Value::Object(claims.clone())).expect("the claims can be signed")
+    }
+
+    /// A `demo-admin` token bound to `key` (`cnf.jkt`, RFC 9449 §6): the client-credentials grant
+    /// with a proof from `key` at the local issuer's token endpoint (docs/dpop.md).
+    pub async fn dpop_token(&self, key: &ProofKey) -> String {
+        let endpoint = reqwest::Url::parse(&self.token_endpoint()).expect("a valid URL");
+        let proof = key.proof("POST", &endpoint, None).expect("the key signs a proof");
+        let (client_id, client_secret) = DEMO_ADMIN;
+        let form = [("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", client_secret)];
+        let response = reqwest::Client::new().post(endpoint).header("DPoP", proof).form(&form).send().await;
+        let answer: Value = response.expect("the local issuer answers").json().await.expect("a JSON answer");
+        assert_eq!(answer["token_type"], "DPoP", "the local issuer binds the token to the key: {answer}");
+        answer["access_token"].as_str().expect("the local issuer issued a token").to_owned()
     }
 
     /// The claims of a fresh `demo-client` token from the local issuer, to change and [`Api::sign`].

@@ -1,19 +1,25 @@
 //! `grant_type=authorization_code`: a person's tokens, for the public SPA client with PKCE
-//! (RFC 6749 4.1.3, RFC 7636 4.6; docs/sign-in.md).
+//! (RFC 6749 4.1.3, RFC 7636 4.6; docs/sign-in.md), and a refresh token when the login asked for
+//! `offline_access`.
 
-use super::Issued;
+use std::time::Instant;
+
+use super::{Issued, for_person};
 use crate::local_issuer::client_auth::Client;
+use crate::local_issuer::dpop::same_key;
 use crate::local_issuer::errors::TokenError;
 use crate::local_issuer::params::{Params, redirect_target};
 use crate::local_issuer::pkce;
+use crate::local_issuer::refresh_tokens::Login;
 use crate::local_issuer::sign_in::SignIn;
-use crate::local_issuer::state::{IssuerState, SPA_CLIENT_ID};
-use crate::local_issuer::tokens::{SignedIn, Subject, access_claims, id_claims};
+use crate::local_issuer::state::IssuerState;
 
-/// Exchanges a code for an access token and an ID token.
+/// Exchanges a code for an access token, an ID token and maybe a refresh token; `jkt` is the
+/// request's DPoP key.
 pub(in crate::local_issuer) fn grant(
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
     state: &IssuerState,
     sign_in: &SignIn,
 ) -> Result<Issued, TokenError> {
@@ -37,22 +43,12 @@ pub(in crate::local_issuer) fn grant(
     if !pkce::verifies(verifier, &entry.challenge) {
         return Err(TokenError::InvalidGrant("code_verifier does not match the code_challenge"));
     }
-    let user = &sign_in.users[entry.user];
-    let scope = entry.scope.split(' ').filter(|scope| !scope.is_empty()).chain(user.permissions.iter().copied());
-    let scope = scope.collect::<Vec<_>>().join(" ");
-    let subject = Subject {
-        sub: user.id.to_owned(),
-        client_id: SPA_CLIENT_ID,
-        permissions: &user.permissions,
-        scope: &scope,
-        gty: None,
-    };
-    let signed_in = SignedIn {
-        user,
-        client_id: SPA_CLIENT_ID,
-        auth_time: entry.auth_time,
-        nonce: entry.nonce.as_deref(),
-        sid: &entry.sid,
-    };
-    Ok(Issued { access: access_claims(state, &subject), id: Some(id_claims(state, &signed_in)), scope })
+    same_key(entry.dpop_jkt.as_deref(), jkt, "the code")?;
+    let login = Login { user: entry.user, sid: entry.sid, auth_time: entry.auth_time, scope: entry.scope };
+    let mut issued = for_person(state, sign_in, &login, entry.nonce.as_deref());
+    if login.scope.split(' ').any(|scope| scope == "offline_access") {
+        // A refresh token issued under DPoP is bound to the same key (RFC 9449 section 5).
+        issued.refresh_token = Some(sign_in.refresh_tokens.issue(login, jkt.map(str::to_owned), Instant::now()));
+    }
+    Ok(issued)
 }

@@ -27,5 +27,5 @@ pub(in crate::local_issuer) fn grant(
         scope: &scope,
         gty: Some("client-credentials"),
     };
-    Ok(Issued { access: access_claims(state, &subject), id: None, scope })
+    Ok(Issued { access: access_claims(state, &subject), id: None, refresh_token: None, scope })
 }
