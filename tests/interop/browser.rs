@@ -197,7 +197,7 @@ async fn the_admin_signs_in_through_the_form_reads_the_admin_message_and_signs_o
     assert_eq!(url_after_sign_in, format!("{origin}/"), "the code and state are cleaned from the address bar");
 }
 
-/// docs/browser-demo.md, "DPoP": the sign-in binds the person's token to a non-extractable key the
+/// docs/browser-demo.md, "DPoP: a token a thief cannot use": the sign-in binds the person's token to a non-extractable key the
 /// page made (`cnf.jkt`), every call carries a proof made in the page, and the same token replayed
 /// without the key is refused with its reason.
 #[tokio::test]
