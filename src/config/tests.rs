@@ -19,16 +19,22 @@ fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
 fn no_configuration_means_local_mode_with_the_documented_defaults() {
     let s = settings(&[]).unwrap();
     assert_eq!(s.authority, Authority::Local);
-    assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 6060));
-    assert_eq!(s.client_origin, "http://localhost:4040");
-    assert_eq!(s.audiences, [LOCAL_AUDIENCE]);
-    assert_eq!(s.permission_claims, ["permissions"]);
-    assert_eq!(s.algorithms, [SigningAlgorithm::RS256]);
-    assert_eq!(s.clock_skew, Duration::from_secs(5));
-    assert_eq!(s.jwks_fresh_for, Duration::from_secs(600));
-    assert_eq!(s.jwks_cooldown, Duration::from_secs(30));
+    assert_eq!((s.listen.host.as_str(), s.listen.port), ("127.0.0.1", 6060));
+    assert_eq!(s.listen.client_origin, "http://localhost:4040");
+    assert_eq!(s.tokens.policy.audiences, [LOCAL_AUDIENCE]);
+    assert_eq!(s.tokens.policy.permission_claims, ["permissions"]);
+    assert_eq!(s.tokens.policy.algorithms, [SigningAlgorithm::RS256]);
+    assert_eq!(s.tokens.policy.leeway, Duration::from_secs(5));
+    assert_eq!(s.tokens.policy.allowed_tenants, None);
+    assert_eq!(s.tokens.cache_size, 10_000);
+    assert_eq!(s.key_set.fresh_for, Duration::from_secs(600));
+    assert_eq!(s.key_set.cooldown, Duration::from_secs(30));
+    assert_eq!(s.key_set.retry, Duration::from_secs(3));
     assert_eq!(s.local.port, 6061);
+    assert_eq!((s.local.client_secret.as_str(), s.local.admin_secret.as_str()), ("demo-client-secret", "demo-admin-secret"));
+    assert_eq!(s.local.key_file, std::path::Path::new(".local-issuer-key.pem"));
     assert!(s.serve_demo);
+    assert_eq!(s.operations, OperationsSettings { drain: Duration::ZERO, metrics: true, log_filter: "info".into() });
 }
 
 #[test]
@@ -134,7 +140,7 @@ fn dpop_is_allowed_by_default_with_es256_five_minutes_and_memory() {
 #[test]
 fn empty_values_count_as_unset() {
     let s = settings(&[("AUTH0_DOMAIN", ""), ("PORT", " "), ("AUDIENCE", "")]).unwrap();
-    assert_eq!((s.authority, s.port), (Authority::Local, 6060));
+    assert_eq!((s.authority, s.listen.port), (Authority::Local, 6060));
 }
 
 #[test]
@@ -142,8 +148,8 @@ fn entra_presets_map_onto_discovery() {
     let s = settings(&[("AZURE_TENANT_ID", "tid-1"), ("AZURE_APP_CLIENT_ID", "app-1")]).unwrap();
     let url = Url::parse("https://login.microsoftonline.com/tid-1/v2.0/.well-known/openid-configuration").unwrap();
     assert_eq!(discovery(&s), url);
-    assert_eq!(s.audiences, ["api://app-1", "app-1"]);
-    assert_eq!(s.permission_claims, ["roles"]);
+    assert_eq!(s.tokens.policy.audiences, ["api://app-1", "app-1"]);
+    assert_eq!(s.tokens.policy.permission_claims, ["roles"]);
 
     let s = settings(&[
         ("AZURE_B2C_TENANT_NAME", "contoso"),
@@ -156,5 +162,5 @@ fn entra_presets_map_onto_discovery() {
     )
     .unwrap();
     assert_eq!(discovery(&s), url);
-    assert_eq!(s.audiences, ["app"]);
+    assert_eq!(s.tokens.policy.audiences, ["app"]);
 }
