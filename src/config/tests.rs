@@ -1,7 +1,7 @@
 //! The settings as a whole: defaults, each issuer, and a mistake naming its variable.
 
 use super::*;
-use crate::auth::KeySource;
+use crate::auth::{KeySource, SigningAlgorithm};
 
 /// The metadata URL a discovering issuer is found at.
 fn discovery(s: &Settings) -> Url {
@@ -163,4 +163,54 @@ fn entra_presets_map_onto_discovery() {
     .unwrap();
     assert_eq!(discovery(&s), url);
     assert_eq!(s.tokens.policy.audiences, ["app"]);
+}
+
+/// The rows of docs/configuration.md's tables: the variables a row names, and its default cell.
+fn documented() -> Vec<(Vec<&'static str>, &'static str)> {
+    include_str!("../../docs/configuration.md")
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+            (cells[0].split('`').skip(1).step_by(2).collect(), cells[1])
+        })
+        .collect()
+}
+
+#[test]
+fn the_docs_tables_list_every_declared_setting_with_its_declared_default() {
+    let rows = documented();
+    let declared = vars::server();
+    for about in &declared {
+        let (_, default) = rows
+            .iter()
+            .find(|(names, _)| names.contains(&about.variable))
+            .unwrap_or_else(|| panic!("docs/configuration.md has no row for {}", about.variable));
+        let expected = match about.fallback {
+            Fallback::Unset => "–".to_owned(),
+            Fallback::Value(value) => format!("`{value}`"),
+            Fallback::Derived(phrase) => phrase.to_owned(),
+        };
+        assert_eq!(*default, expected, "the default of {} in docs/configuration.md", about.variable);
+    }
+    for name in rows.iter().flat_map(|(names, _)| names) {
+        assert!(declared.iter().any(|about| about.variable == *name), "docs/configuration.md lists {name}, undeclared");
+    }
+}
+
+#[test]
+fn help_shows_each_declared_default_and_hides_secrets_from_the_environment() {
+    let command = command();
+    for about in vars::server() {
+        let arg = command.get_arguments().find(|arg| arg.get_id() == about.variable).expect("declared as a flag");
+        assert_eq!(arg.get_long(), Some(about.flag().as_str()));
+        assert_eq!(arg.get_env().and_then(|env| env.to_str()), Some(about.variable));
+        assert_eq!(arg.is_hide_env_values_set(), about.secret, "{}", about.variable);
+        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        match about.default_text() {
+            Some(default) => assert!(help.ends_with(&format!("[default: {default}]")), "{help}"),
+            None => assert!(!help.contains("[default"), "{help}"),
+        }
+    }
+    assert!(vars::LOCAL_CLIENT_SECRET.about.secret && vars::LOCAL_ADMIN_SECRET.about.secret);
 }
