@@ -97,10 +97,10 @@ impl AuthorityVars {
     pub fn authority(&self) -> Result<Authority, ConfigError> {
         let b2c = set(&self.azure_b2c_tenant_name).is_some() || set(&self.azure_b2c_policy).is_some();
         let chosen: Vec<&str> = [
-            (set(&self.auth0_domain).is_some(), "AUTH0_DOMAIN"),
-            (set(&self.issuer_base_url).is_some(), "ISSUER_BASE_URL"),
-            (set(&self.azure_tenant_id).is_some(), "AZURE_TENANT_ID"),
-            (b2c, "AZURE_B2C_TENANT_NAME"),
+            (set(&self.auth0_domain).is_some(), AUTH0_DOMAIN.variable()),
+            (set(&self.issuer_base_url).is_some(), ISSUER_BASE_URL.variable()),
+            (set(&self.azure_tenant_id).is_some(), AZURE_TENANT_ID.variable()),
+            (b2c, AZURE_B2C_TENANT_NAME.variable()),
         ]
         .into_iter()
         .filter_map(|(set, name)| set.then_some(name))
@@ -112,10 +112,10 @@ impl AuthorityVars {
             ));
         }
         if let Some(domain) = set(&self.auth0_domain) {
-            return Ok(Authority::Auth0 { base: issuer_url("AUTH0_DOMAIN", domain)? });
+            return Ok(Authority::Auth0 { base: issuer_url(AUTH0_DOMAIN.variable(), domain)? });
         }
         if let Some(url) = set(&self.issuer_base_url) {
-            return Ok(Authority::OpenId { base: issuer_url("ISSUER_BASE_URL", url)? });
+            return Ok(Authority::OpenId { base: issuer_url(ISSUER_BASE_URL.variable(), url)? });
         }
         if let Some(tenant) = set(&self.azure_tenant_id) {
             return self.entra(tenant);
@@ -127,27 +127,27 @@ impl AuthorityVars {
     }
 
     fn entra(&self, tenant: &str) -> Result<Authority, ConfigError> {
-        let tenant = segment("AZURE_TENANT_ID", tenant)?.to_owned();
-        let app = self.app_client_id("AZURE_TENANT_ID")?;
+        let tenant = segment(AZURE_TENANT_ID.variable(), tenant)?.to_owned();
+        let app = self.app_client_id(AZURE_TENANT_ID.variable())?;
         let host = AZURE_AUTHORITY_HOST.read_or_default(set(&self.azure_authority_host))?;
-        Ok(Authority::Entra { host: issuer_url("AZURE_AUTHORITY_HOST", &host)?, tenant, app })
+        Ok(Authority::Entra { host: issuer_url(AZURE_AUTHORITY_HOST.variable(), &host)?, tenant, app })
     }
 
     fn b2c(&self) -> Result<Authority, ConfigError> {
-        let name = segment("AZURE_B2C_TENANT_NAME", set(&self.azure_b2c_tenant_name).unwrap_or_default())?;
-        let policy = segment("AZURE_B2C_POLICY", set(&self.azure_b2c_policy).unwrap_or_default())?;
-        let app = self.app_client_id("AZURE_B2C_TENANT_NAME")?;
+        let name = segment(AZURE_B2C_TENANT_NAME.variable(), set(&self.azure_b2c_tenant_name).unwrap_or_default())?;
+        let policy = segment(AZURE_B2C_POLICY.variable(), set(&self.azure_b2c_policy).unwrap_or_default())?;
+        let app = self.app_client_id(AZURE_B2C_TENANT_NAME.variable())?;
         let host = match set(&self.azure_b2c_authority_host) {
-            Some(host) => issuer_url("AZURE_B2C_AUTHORITY_HOST", host)?,
-            None => issuer_url("AZURE_B2C_TENANT_NAME", &format!("https://{name}.b2clogin.com"))?,
+            Some(host) => issuer_url(AZURE_B2C_AUTHORITY_HOST.variable(), host)?,
+            None => issuer_url(AZURE_B2C_TENANT_NAME.variable(), &format!("https://{name}.b2clogin.com"))?,
         };
         Ok(Authority::B2c { host, name: name.to_owned(), policy: policy.to_owned(), app })
     }
 
     fn app_client_id(&self, preset: &str) -> Result<String, ConfigError> {
         match set(&self.azure_app_client_id) {
-            Some(app) => Ok(segment("AZURE_APP_CLIENT_ID", app)?.to_owned()),
-            None => Err(ConfigError::new("AZURE_APP_CLIENT_ID", format!("is required with {preset}"))),
+            Some(app) => Ok(segment(AZURE_APP_CLIENT_ID.variable(), app)?.to_owned()),
+            None => Err(ConfigError::new(AZURE_APP_CLIENT_ID.variable(), format!("is required with {preset}"))),
         }
     }
 }
@@ -170,10 +170,10 @@ impl Authority {
     pub fn variable(&self) -> Option<&'static str> {
         match self {
             Self::Local => None,
-            Self::Auth0 { .. } => Some("AUTH0_DOMAIN"),
-            Self::OpenId { .. } => Some("ISSUER_BASE_URL"),
-            Self::Entra { .. } => Some("AZURE_TENANT_ID"),
-            Self::B2c { .. } => Some("AZURE_B2C_TENANT_NAME"),
+            Self::Auth0 { .. } => Some(AUTH0_DOMAIN.variable()),
+            Self::OpenId { .. } => Some(ISSUER_BASE_URL.variable()),
+            Self::Entra { .. } => Some(AZURE_TENANT_ID.variable()),
+            Self::B2c { .. } => Some(AZURE_B2C_TENANT_NAME.variable()),
         }
     }
 

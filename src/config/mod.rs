@@ -202,7 +202,7 @@ fn audiences(found: &Found, authority: &Authority) -> Result<Vec<String>, Config
         (None, _) if *authority == Authority::Local => Ok(vec![LOCAL_AUDIENCE.to_owned()]),
         (None, Some(defaults)) => Ok(defaults),
         (None, None) => Err(ConfigError::new(
-            "AUTH0_AUDIENCE",
+            AUTH0_AUDIENCE.variable(),
             "is required when an issuer is configured (the API identifier, e.g. https://hello-world.example.com); AUDIENCE works too",
         )),
     }
@@ -213,7 +213,7 @@ fn serve_demo(value: Option<bool>, client_origin: &str, authority: &Authority) -
     let servable = Url::parse(client_origin).is_ok_and(|url| url.scheme() == "http" && crate::urls::is_loopback(&url));
     match value {
         Some(true) if !servable => Err(ConfigError::new(
-            "SERVE_DEMO",
+            SERVE_DEMO.variable(),
             format!("the demo is served only at a loopback http CLIENT_ORIGIN_URL, not {client_origin}"),
         )),
         Some(serve) => Ok(serve),

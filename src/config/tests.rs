@@ -214,3 +214,22 @@ fn help_shows_each_declared_default_and_hides_secrets_from_the_environment() {
     }
     assert!(vars::LOCAL_CLIENT_SECRET.about.secret && vars::LOCAL_ADMIN_SECRET.about.secret);
 }
+
+#[test]
+fn env_example_names_every_setting_empty_or_with_its_declared_default() {
+    let example: Vec<(&str, &str)> = include_str!("../../.env.example")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .collect();
+    for about in vars::server() {
+        let (_, value) = example
+            .iter()
+            .find(|(name, _)| *name == about.variable)
+            .unwrap_or_else(|| panic!(".env.example has no line for {}", about.variable));
+        match about.fallback {
+            Fallback::Value(default) if !value.is_empty() => assert_eq!(*value, default, "{}", about.variable),
+            _ => assert!(value.is_empty(), "{} has no fixed default, so .env.example leaves it empty", about.variable),
+        }
+    }
+}
