@@ -115,8 +115,7 @@ impl Application {
             KeySource::Fixed { jwks_uri: url, .. } | KeySource::Discovery { metadata_url: url, .. } => is_loopback(url),
         };
         let policy = &settings.tokens.policy;
-        let key_set =
-            KeySet::new(source, KeySet::http_client(loopback)?, policy.algorithms.clone(), settings.key_set.clone());
+        let key_set = KeySet::new(source, KeySet::http_client(loopback)?, policy.algorithms.clone(), settings.key_set);
         key_set.start();
         let metrics = settings.operations.metrics.then(|| Arc::new(Metrics::new()));
         if let Some(metrics) = &metrics {

@@ -63,9 +63,13 @@ impl TokenRequest {
             || Endpoint::At(authority.token_endpoint().expect("this authority names its token endpoint"));
         let (endpoint, resource) = match &authority {
             Authority::Local => {
-                let port = vars::LOCAL_ISSUER_PORT.read_or_default(get(&settings.local.local_issuer_port).as_deref())?;
+                let port =
+                    vars::LOCAL_ISSUER_PORT.read_or_default(get(&settings.local.local_issuer_port).as_deref())?;
                 if port == 0 {
-                    return Err(ConfigError::new(vars::LOCAL_ISSUER_PORT.variable(), "must name the local issuer's port, not 0"));
+                    return Err(ConfigError::new(
+                        vars::LOCAL_ISSUER_PORT.variable(),
+                        "must name the local issuer's port, not 0",
+                    ));
                 }
                 let client_id = client_id.unwrap_or_else(|| defaults::DEMO_CLIENT_ID.to_owned());
                 let client_secret = match client_secret {

@@ -6,11 +6,11 @@ use url::Url;
 
 use super::ConfigError;
 use super::declare::Found;
+use super::parse::{issuer_url, list, segment};
 use super::vars::{
     AUTH0_DOMAIN, AZURE_APP_CLIENT_ID, AZURE_AUTHORITY_HOST, AZURE_B2C_AUTHORITY_HOST, AZURE_B2C_POLICY,
     AZURE_B2C_TENANT_NAME, AZURE_TENANT_ID, ISSUER_BASE_URL,
 };
-use super::parse::{issuer_url, list, segment};
 use crate::auth::{IssuerCheck, KeySource};
 use crate::urls::{join, metadata_url};
 

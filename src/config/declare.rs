@@ -105,10 +105,13 @@ pub struct Found(BTreeMap<String, String>);
 impl Found {
     /// The values of `settings` in a parsed command line (flags win over the environment).
     pub fn from_matches(settings: &[&About], matches: &ArgMatches) -> Self {
-        Self::from_pairs(settings, settings.iter().filter_map(|about| {
-            let value = matches.get_one::<String>(about.variable)?;
-            Some((about.variable.to_owned(), value.clone()))
-        }))
+        Self::from_pairs(
+            settings,
+            settings.iter().filter_map(|about| {
+                let value = matches.get_one::<String>(about.variable)?;
+                Some((about.variable.to_owned(), value.clone()))
+            }),
+        )
     }
 
     /// The values among `pairs` that `settings` declare.

@@ -189,10 +189,7 @@ impl Settings {
 fn audiences(found: &Found, authority: &Authority) -> Result<Vec<String>, ConfigError> {
     let configured = match (found.get(&AUTH0_AUDIENCE)?, found.get(&AUDIENCE)?) {
         (Some(a), Some(b)) if a != b => {
-            return Err(ConfigError::new(
-                "AUTH0_AUDIENCE, AUDIENCE",
-                "both are set to different values; set only one",
-            ));
+            return Err(ConfigError::new("AUTH0_AUDIENCE, AUDIENCE", "both are set to different values; set only one"));
         }
         (Some(audiences), _) | (None, Some(audiences)) => Some(audiences),
         (None, None) => None,

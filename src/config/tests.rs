@@ -31,7 +31,10 @@ fn no_configuration_means_local_mode_with_the_documented_defaults() {
     assert_eq!(s.key_set.cooldown, Duration::from_secs(30));
     assert_eq!(s.key_set.retry, Duration::from_secs(3));
     assert_eq!(s.local.port, 6061);
-    assert_eq!((s.local.client_secret.as_str(), s.local.admin_secret.as_str()), ("demo-client-secret", "demo-admin-secret"));
+    assert_eq!(
+        (s.local.client_secret.as_str(), s.local.admin_secret.as_str()),
+        ("demo-client-secret", "demo-admin-secret")
+    );
     assert_eq!(s.local.key_file, std::path::Path::new(".local-issuer-key.pem"));
     assert!(s.serve_demo);
     assert_eq!(s.operations, OperationsSettings { drain: Duration::ZERO, metrics: true, log_filter: "info".into() });
@@ -212,7 +215,7 @@ fn help_shows_each_declared_default_and_hides_secrets_from_the_environment() {
             None => assert!(!help.contains("[default"), "{help}"),
         }
     }
-    assert!(vars::LOCAL_CLIENT_SECRET.about.secret && vars::LOCAL_ADMIN_SECRET.about.secret);
+    const { assert!(vars::LOCAL_CLIENT_SECRET.about.secret && vars::LOCAL_ADMIN_SECRET.about.secret) };
 }
 
 #[test]

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use clap::{ArgMatches, Args, Command, FromArgMatches};
 
+use super::AuthorityVars;
 use super::declare::{About, Fallback, Found, Setting, augment};
 use super::defaults::{DEMO_ADMIN_SECRET, DEMO_CLIENT_SECRET};
 use super::dpop;
 use super::parse::{algorithms, boolean, count, host, list, origin, path, port, seconds, text};
-use super::AuthorityVars;
 use crate::auth::SigningAlgorithm;
 
 /// A setting that `hello-api` checks as a whole with others, so it is kept as given.
@@ -62,13 +62,8 @@ pub const AZURE_TENANT_ID: Raw = setting(
     "Microsoft Entra ID: the tenant id (the server also takes common or organizations)",
     text,
 );
-pub const AZURE_APP_CLIENT_ID: Raw = setting(
-    "AZURE_APP_CLIENT_ID",
-    "ID",
-    Unset,
-    "Microsoft Entra ID / B2C: the API's application (client) id",
-    text,
-);
+pub const AZURE_APP_CLIENT_ID: Raw =
+    setting("AZURE_APP_CLIENT_ID", "ID", Unset, "Microsoft Entra ID / B2C: the API's application (client) id", text);
 pub const AZURE_AUTHORITY_HOST: Raw = setting(
     "AZURE_AUTHORITY_HOST",
     "URL",
@@ -181,8 +176,13 @@ pub const LOCAL_ISSUER_PORT: Setting<u16> = setting(
     "Local mode: the local issuer's port on loopback (for the server, 0 picks a free port)",
     port,
 );
-pub const LOCAL_CLIENT_SECRET: Raw =
-    secret(setting("LOCAL_CLIENT_SECRET", "SECRET", Value(DEMO_CLIENT_SECRET), "Local mode: demo-client's secret", text));
+pub const LOCAL_CLIENT_SECRET: Raw = secret(setting(
+    "LOCAL_CLIENT_SECRET",
+    "SECRET",
+    Value(DEMO_CLIENT_SECRET),
+    "Local mode: demo-client's secret",
+    text,
+));
 pub const LOCAL_ADMIN_SECRET: Raw =
     secret(setting("LOCAL_ADMIN_SECRET", "SECRET", Value(DEMO_ADMIN_SECRET), "Local mode: demo-admin's secret", text));
 pub const LOCAL_ISSUER_KEY_FILE: Setting<PathBuf> = setting(
