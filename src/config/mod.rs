@@ -4,7 +4,7 @@
 //! Everything the rest of the program needs is parsed here into types (`Url`, `Duration`,
 //! `Vec<String>`, [`crate::auth::SigningAlgorithm`]); no other module reads the environment. Each mistake is
 //! reported as one [`ConfigError`] that names the variable. The module's parts:
-//! [`mod@env`] reads `.env`, `declare` says what a setting is, [`vars`] declares each one (and
+//! [`mod@env`] reads `.env`, `declare` says what a setting is, `vars` declares each one (and
 //! `dpop` the DPoP ones), `authority` decides which issuer, `parse` turns single values into types.
 
 mod authority;
@@ -13,7 +13,7 @@ pub mod defaults;
 mod dpop;
 pub mod env;
 mod parse;
-pub mod vars;
+pub(crate) mod vars;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,7 +22,6 @@ use url::Url;
 
 pub(crate) use authority::is_multi_tenant;
 pub use authority::{Authority, AuthorityVars};
-pub use declare::{About, Fallback, Setting};
 pub use dpop::{DpopSettings, ReplayStoreSetting};
 pub(crate) use parse::list;
 pub use vars::{LocalVars, command};
@@ -96,7 +95,7 @@ pub struct OperationsSettings {
 }
 
 /// Everything the server needs, validated, grouped by the part that uses it. Each default is
-/// the one declared in [`vars`].
+/// the one declared in `vars` (src/config/vars.rs).
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// The API's address and the browser origin.

@@ -1,5 +1,6 @@
 //! The settings as a whole: defaults, each issuer, and a mistake naming its variable.
 
+use super::declare::Fallback;
 use super::*;
 use crate::auth::{KeySource, SigningAlgorithm};
 
