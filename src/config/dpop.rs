@@ -97,13 +97,10 @@ pub(super) const SETTINGS: [&About; 5] =
 
 impl DpopSettings {
     pub(super) fn from_found(found: &Found) -> Result<Self, ConfigError> {
-        Ok(Self {
-            mode: found.value(&DPOP)?,
-            algorithms: found.value(&DPOP_ALGORITHMS)?,
-            proof_window: found.value(&DPOP_PROOF_SECONDS)?,
-            replay_store: found.value(&DPOP_REPLAY_STORE)?,
-            public_url: found.get(&PUBLIC_URL)?,
-        })
+        let (mode, algorithms) = (found.value(&DPOP)?, found.value(&DPOP_ALGORITHMS)?);
+        let replay_store = found.value(&DPOP_REPLAY_STORE)?;
+        let proof_window = found.value(&DPOP_PROOF_SECONDS)?;
+        Ok(Self { mode, algorithms, proof_window, replay_store, public_url: found.get(&PUBLIC_URL)? })
     }
 }
 

@@ -139,6 +139,7 @@ impl Settings {
         Self::check(&Found::from_pairs(&vars::server(), pairs))
     }
 
+    // The checks run in the order they always have, so that of two mistakes the same one is reported.
     fn check(found: &Found) -> Result<Self, ConfigError> {
         let listen = ListenSettings {
             host: found.value(&HOST)?,
@@ -147,34 +148,35 @@ impl Settings {
         };
         let authority = AuthorityVars::from_found(found).authority()?;
         let allowed_tenants = authority.allowed_tenants(found.raw(&AZURE_ALLOWED_TENANTS.about))?;
-        let policy = TokenPolicy {
-            audiences: audiences(found, &authority)?,
-            algorithms: found.value(&TOKEN_ALGORITHMS)?,
-            leeway: found.value(&CLOCK_SKEW_SECONDS)?,
-            permission_claims: match found.get(&PERMISSIONS_CLAIM)? {
-                Some(claims) => claims,
-                None => vec![authority.default_permission_claim().to_owned()],
-            },
-            allowed_tenants,
+        let audiences = audiences(found, &authority)?;
+        let permission_claims = match found.get(&PERMISSIONS_CLAIM)? {
+            Some(claims) => claims,
+            None => vec![authority.default_permission_claim().to_owned()],
         };
+        let algorithms = found.value(&TOKEN_ALGORITHMS)?;
         let local = LocalIssuerSettings {
             port: found.value(&LOCAL_ISSUER_PORT)?,
             client_secret: found.value(&LOCAL_CLIENT_SECRET)?,
             admin_secret: found.value(&LOCAL_ADMIN_SECRET)?,
             key_file: found.value(&LOCAL_ISSUER_KEY_FILE)?,
         };
+        let serve_demo = serve_demo(found.get(&SERVE_DEMO)?, &listen.client_origin, &authority)?;
+        let dpop = DpopSettings::from_found(found)?;
+        let leeway = found.value(&CLOCK_SKEW_SECONDS)?;
+        let key_set = RefreshPolicy {
+            fresh_for: found.value(&JWKS_CACHE_SECONDS)?,
+            cooldown: found.value(&JWKS_COOLDOWN_SECONDS)?,
+            retry: found.value(&JWKS_RETRY_SECONDS)?,
+        };
+        let policy = TokenPolicy { audiences, algorithms, leeway, permission_claims, allowed_tenants };
         Ok(Settings {
-            serve_demo: serve_demo(found.get(&SERVE_DEMO)?, &listen.client_origin, &authority)?,
             listen,
             authority,
             tokens: TokenSettings { policy, cache_size: found.value(&TOKEN_CACHE_SIZE)? },
-            key_set: RefreshPolicy {
-                fresh_for: found.value(&JWKS_CACHE_SECONDS)?,
-                cooldown: found.value(&JWKS_COOLDOWN_SECONDS)?,
-                retry: found.value(&JWKS_RETRY_SECONDS)?,
-            },
-            dpop: DpopSettings::from_found(found)?,
+            key_set,
+            dpop,
             local,
+            serve_demo,
             operations: OperationsSettings {
                 drain: found.value(&DRAIN_SECONDS)?,
                 metrics: found.value(&METRICS)?,
