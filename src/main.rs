@@ -13,7 +13,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    hello_api::logging::init(&settings.log_filter);
+    hello_api::logging::init(&settings.operations.log_filter);
     actix_web::rt::System::new().block_on(serve(settings))
 }
 
@@ -22,10 +22,8 @@ fn main() -> ExitCode {
 fn settings() -> Result<Settings, ConfigError> {
     let names = config::variable_names();
     // SAFETY: nothing else runs yet: the runtime and its threads start after this.
-    unsafe { config::env::fill_in_from_dotenv(|name| names.iter().any(|known| known == name)) }?;
-    let command = config::command();
-    let matches = command.clone().get_matches();
-    Settings::from_matches(&command, &matches)
+    unsafe { config::env::fill_in_from_dotenv(|name| names.contains(&name)) }?;
+    Settings::from_matches(&config::command().get_matches())
 }
 
 async fn serve(settings: Settings) -> ExitCode {

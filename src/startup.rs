@@ -8,8 +8,8 @@ use actix_web::dev::Server;
 use actix_web::web;
 use url::Url;
 
-use crate::auth::{IssuerCheck, KeySet, KeySource, RefreshPolicy, TokenPolicy, Validator};
-use crate::config::{Settings, defaults};
+use crate::auth::{IssuerCheck, KeySet, KeySource, Validator};
+use crate::config::{Settings, defaults, vars};
 use crate::demo::{DemoClientConfig, DemoConfig};
 use crate::local_issuer::{self, IssuerState, KeyFileError, SigningKey};
 use crate::metrics::Metrics;
@@ -81,11 +81,12 @@ impl Application {
         settings: Settings,
         extra_routes: fn(&mut web::ServiceConfig),
     ) -> Result<Self, StartupError> {
-        let api_listener = bind("PORT", &settings.host, settings.port)?;
-        let api_url = browser_url(&settings.host, api_listener.local_addr()?.port());
+        let listen = &settings.listen;
+        let api_listener = bind(vars::PORT.variable(), &listen.host, listen.port)?;
+        let api_url = browser_url(&listen.host, api_listener.local_addr()?.port());
 
         // The demo is served at CLIENT_ORIGIN_URL; with port 0 the bound port becomes the origin.
-        let mut client_origin = settings.client_origin.clone();
+        let mut client_origin = listen.client_origin.clone();
         let demo_listeners = match Url::parse(&client_origin) {
             Ok(origin) if settings.serve_demo && origin.scheme() == "http" && is_loopback(&origin) => {
                 let listeners = bind_demo(&origin)?;
@@ -110,35 +111,21 @@ impl Application {
             }
         };
 
-        let policy = RefreshPolicy {
-            fresh_for: settings.jwks_fresh_for,
-            cooldown: settings.jwks_cooldown,
-            retry: settings.jwks_retry,
-        };
         let loopback = match &source {
             KeySource::Fixed { jwks_uri: url, .. } | KeySource::Discovery { metadata_url: url, .. } => is_loopback(url),
         };
-        let key_set = KeySet::new(source, KeySet::http_client(loopback)?, settings.algorithms.clone(), policy);
+        let policy = &settings.tokens.policy;
+        let key_set = KeySet::new(source, KeySet::http_client(loopback)?, policy.algorithms.clone(), settings.key_set);
         key_set.start();
-        let metrics = settings.metrics.then(|| Arc::new(Metrics::new()));
+        let metrics = settings.operations.metrics.then(|| Arc::new(Metrics::new()));
         if let Some(metrics) = &metrics {
             key_set.report_to(Arc::clone(metrics) as _);
         }
         let observer = metrics.clone().map(|metrics| metrics as Arc<dyn crate::auth::dpop::DpopObserver>);
-        let dpop = web::Data::new(settings.dpop.gate(settings.clock_skew, observer));
+        let dpop = web::Data::new(settings.dpop.gate(policy.leeway, observer));
         let readiness =
-            Readiness::new(Arc::clone(&key_set), settings.drain).with_replay_store(Arc::clone(dpop.store()));
-        let validator = Validator::new(
-            key_set,
-            TokenPolicy {
-                audiences: settings.audiences.clone(),
-                algorithms: settings.algorithms.clone(),
-                leeway: settings.clock_skew,
-                permission_claims: settings.permission_claims.clone(),
-                allowed_tenants: settings.allowed_tenants.clone(),
-            },
-            settings.token_cache_size,
-        );
+            Readiness::new(Arc::clone(&key_set), settings.operations.drain).with_replay_store(Arc::clone(dpop.store()));
+        let validator = Validator::new(key_set, policy.clone(), settings.tokens.cache_size);
         let validator = web::Data::new(match &metrics {
             Some(metrics) => validator.with_observer(Arc::clone(metrics) as _),
             None => validator,
@@ -262,15 +249,16 @@ fn start_local_issuer(
 ) -> Result<(String, Server, KeySource, local_issuer::ValidatorSlot), StartupError> {
     // `localhost` keeps the issuer same-site with the SPA on `http://localhost:*`, so its session
     // cookie reaches it from the SDK's hidden iframe (docs/sign-in.md).
-    let listener = bind("LOCAL_ISSUER_PORT", "127.0.0.1", settings.local.port)?;
+    let listener = bind(vars::LOCAL_ISSUER_PORT.variable(), "127.0.0.1", settings.local.port)?;
     let port = listener.local_addr()?.port();
     let mut listeners = vec![listener];
     listeners.extend(TcpListener::bind((Ipv6Addr::LOCALHOST, port)).ok());
     let issuer_url = format!("http://localhost:{port}/");
     let key = SigningKey::load_or_create(&settings.local.key_file)?;
     let clients = local_issuer::demo_clients(&settings.local);
-    let proof_policy = settings.dpop.proof_policy(settings.clock_skew);
-    let state = IssuerState::new(issuer_url.clone(), settings.audiences[0].clone(), key, clients, proof_policy);
+    let proof_policy = settings.dpop.proof_policy(settings.tokens.policy.leeway);
+    let audience = settings.tokens.policy.audiences[0].clone();
+    let state = IssuerState::new(issuer_url.clone(), audience, key, clients, proof_policy);
     let validator_slot = state.validator_slot();
     let server = local_issuer::server(listeners, state, client_origin)?;
     let metadata_url = Url::parse(&issuer_url).map(|url| metadata_url(&url)).expect("the local issuer URL is valid");
@@ -286,7 +274,7 @@ fn bind_demo(origin: &Url) -> Result<Vec<TcpListener>, StartupError> {
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
         _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
     };
-    let first = bind("CLIENT_ORIGIN_URL", &host.to_string(), port)?;
+    let first = bind(vars::CLIENT_ORIGIN_URL.variable(), &host.to_string(), port)?;
     let mut listeners = vec![first];
     if matches!(origin.host(), Some(url::Host::Domain(_))) {
         let bound = listeners[0].local_addr()?.port();
@@ -314,7 +302,7 @@ fn demo_config(settings: &Settings, api_url: &str, issuer_url: Option<&str>) -> 
         api_server_url: api_url.to_owned(),
         issuer_url: issuer_url.map(str::to_owned),
         token_endpoint: issuer_url.map(|issuer| format!("{issuer}oauth/token")),
-        audience: settings.audiences[0].clone(),
+        audience: settings.tokens.policy.audiences[0].clone(),
         spa_client_id: issuer_url.map(|_| local_issuer::SPA_CLIENT_ID.to_owned()),
         clients,
     }

@@ -119,8 +119,10 @@ impl ClientSettings {
 
     /// The API's base URL: `https`, or `http` on loopback only, since a token travels to it.
     pub fn api_server_url(&self) -> Result<Url, ConfigError> {
-        let value = Self::get(&self.api_server_url)
-            .unwrap_or_else(|| format!("http://localhost:{}", crate::config::defaults::API_PORT));
+        let value = match Self::get(&self.api_server_url) {
+            Some(value) => value,
+            None => format!("http://localhost:{}", crate::config::vars::PORT.read_or_default(None)?),
+        };
         let url = Url::parse(&value)
             .map_err(|err| ConfigError::new("API_SERVER_URL", format!("{value:?} is not a URL ({err})")))?;
         check_transport(&url).map_err(|problem| ConfigError::new("API_SERVER_URL", problem))?;

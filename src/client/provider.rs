@@ -5,7 +5,7 @@ use std::fmt;
 use url::Url;
 
 use super::ClientSettings;
-use crate::config::{Authority, ConfigError, defaults, is_multi_tenant, list, port_var};
+use crate::config::{Authority, ConfigError, defaults, is_multi_tenant, list, vars};
 use crate::urls::metadata_url;
 
 /// Where the token endpoint is.
@@ -63,13 +63,13 @@ impl TokenRequest {
             || Endpoint::At(authority.token_endpoint().expect("this authority names its token endpoint"));
         let (endpoint, resource) = match &authority {
             Authority::Local => {
-                let port = port_var(
-                    "LOCAL_ISSUER_PORT",
-                    get(&settings.local.local_issuer_port).as_deref(),
-                    defaults::LOCAL_ISSUER_PORT,
-                )?;
+                let port =
+                    vars::LOCAL_ISSUER_PORT.read_or_default(get(&settings.local.local_issuer_port).as_deref())?;
                 if port == 0 {
-                    return Err(ConfigError::new("LOCAL_ISSUER_PORT", "must name the local issuer's port, not 0"));
+                    return Err(ConfigError::new(
+                        vars::LOCAL_ISSUER_PORT.variable(),
+                        "must name the local issuer's port, not 0",
+                    ));
                 }
                 let client_id = client_id.unwrap_or_else(|| defaults::DEMO_CLIENT_ID.to_owned());
                 let client_secret = match client_secret {
@@ -184,12 +184,12 @@ fn extra_fields(settings: &ClientSettings, authority: &Authority) -> Result<Vec<
 
 /// The local issuer's demo clients have known secrets; another client id needs `CLIENT_SECRET`.
 fn local_secret(settings: &ClientSettings, client_id: &str) -> Result<String, ConfigError> {
-    let (variable, default) = match client_id {
-        defaults::DEMO_CLIENT_ID => (&settings.local.local_client_secret, defaults::DEMO_CLIENT_SECRET),
-        defaults::DEMO_ADMIN_ID => (&settings.local.local_admin_secret, defaults::DEMO_ADMIN_SECRET),
+    let (value, setting) = match client_id {
+        defaults::DEMO_CLIENT_ID => (&settings.local.local_client_secret, &vars::LOCAL_CLIENT_SECRET),
+        defaults::DEMO_ADMIN_ID => (&settings.local.local_admin_secret, &vars::LOCAL_ADMIN_SECRET),
         _ => return Err(required("CLIENT_SECRET", &Authority::Local)),
     };
-    Ok(ClientSettings::get(variable).unwrap_or_else(|| default.to_owned()))
+    setting.read_or_default(ClientSettings::get(value).as_deref())
 }
 
 fn required(variable: &str, authority: &Authority) -> ConfigError {

@@ -2,42 +2,37 @@
 //! [`Authority`] (docs/providers.md). The server turns it into a [`KeySource`]; `hello-client`
 //! into a token request.
 
-use serde::Deserialize;
 use url::Url;
 
 use super::ConfigError;
+use super::declare::Found;
 use super::parse::{issuer_url, list, segment};
+use super::vars::{
+    AUTH0_DOMAIN, AZURE_APP_CLIENT_ID, AZURE_AUTHORITY_HOST, AZURE_B2C_AUTHORITY_HOST, AZURE_B2C_POLICY,
+    AZURE_B2C_TENANT_NAME, AZURE_TENANT_ID, ISSUER_BASE_URL,
+};
 use crate::auth::{IssuerCheck, KeySource};
 use crate::urls::{join, metadata_url};
 
-/// The issuer variables as found (`None` or blank = unset). Declared once, for the server's
+/// The issuer variables as found (`None` or blank = unset), declared in `vars` for the server's
 /// settings, its `--help` and `hello-client`'s flags.
-#[derive(Clone, Debug, Default, Deserialize, clap::Args)]
+#[derive(Clone, Debug, Default)]
 pub struct AuthorityVars {
-    /// Auth0 tenant domain, e.g. tenant.eu.auth0.com
-    #[arg(long, env, value_name = "DOMAIN")]
+    /// `AUTH0_DOMAIN`.
     pub auth0_domain: Option<String>,
-    /// Any OpenID provider: its issuer URL (metadata at {url}/.well-known/openid-configuration)
-    #[arg(long, env, value_name = "URL")]
+    /// `ISSUER_BASE_URL`.
     pub issuer_base_url: Option<String>,
-    /// Microsoft Entra ID: the tenant id (the server also takes common or organizations)
-    #[arg(long, env, value_name = "TENANT")]
+    /// `AZURE_TENANT_ID`.
     pub azure_tenant_id: Option<String>,
-    /// Microsoft Entra ID / B2C: the API's application (client) id
-    #[arg(long, env, value_name = "ID")]
+    /// `AZURE_APP_CLIENT_ID`.
     pub azure_app_client_id: Option<String>,
-    /// Microsoft Entra ID authority host, default `https://login.microsoftonline.com`.
-    #[arg(long, env, value_name = "URL")]
-    #[arg(help = "Microsoft Entra ID authority host [default: https://login.microsoftonline.com]")]
+    /// `AZURE_AUTHORITY_HOST`.
     pub azure_authority_host: Option<String>,
-    /// Azure AD B2C tenant name (the part before .onmicrosoft.com)
-    #[arg(long, env, value_name = "NAME")]
+    /// `AZURE_B2C_TENANT_NAME`.
     pub azure_b2c_tenant_name: Option<String>,
-    /// Azure AD B2C user-flow policy, e.g. B2C_1_signupsignin
-    #[arg(long, env, value_name = "POLICY")]
+    /// `AZURE_B2C_POLICY`.
     pub azure_b2c_policy: Option<String>,
-    /// Azure AD B2C authority host [default: https://{name}.b2clogin.com]
-    #[arg(long, env, value_name = "URL")]
+    /// `AZURE_B2C_AUTHORITY_HOST`.
     pub azure_b2c_authority_host: Option<String>,
 }
 
@@ -85,14 +80,27 @@ fn set(value: &Option<String>) -> Option<&str> {
 }
 
 impl AuthorityVars {
+    pub(super) fn from_found(found: &Found) -> Self {
+        Self {
+            auth0_domain: found.owned(&AUTH0_DOMAIN.about),
+            issuer_base_url: found.owned(&ISSUER_BASE_URL.about),
+            azure_tenant_id: found.owned(&AZURE_TENANT_ID.about),
+            azure_app_client_id: found.owned(&AZURE_APP_CLIENT_ID.about),
+            azure_authority_host: found.owned(&AZURE_AUTHORITY_HOST.about),
+            azure_b2c_tenant_name: found.owned(&AZURE_B2C_TENANT_NAME.about),
+            azure_b2c_policy: found.owned(&AZURE_B2C_POLICY.about),
+            azure_b2c_authority_host: found.owned(&AZURE_B2C_AUTHORITY_HOST.about),
+        }
+    }
+
     /// The one authority these variables name; two at once is a mistake naming both.
     pub fn authority(&self) -> Result<Authority, ConfigError> {
         let b2c = set(&self.azure_b2c_tenant_name).is_some() || set(&self.azure_b2c_policy).is_some();
         let chosen: Vec<&str> = [
-            (set(&self.auth0_domain).is_some(), "AUTH0_DOMAIN"),
-            (set(&self.issuer_base_url).is_some(), "ISSUER_BASE_URL"),
-            (set(&self.azure_tenant_id).is_some(), "AZURE_TENANT_ID"),
-            (b2c, "AZURE_B2C_TENANT_NAME"),
+            (set(&self.auth0_domain).is_some(), AUTH0_DOMAIN.variable()),
+            (set(&self.issuer_base_url).is_some(), ISSUER_BASE_URL.variable()),
+            (set(&self.azure_tenant_id).is_some(), AZURE_TENANT_ID.variable()),
+            (b2c, AZURE_B2C_TENANT_NAME.variable()),
         ]
         .into_iter()
         .filter_map(|(set, name)| set.then_some(name))
@@ -104,10 +112,10 @@ impl AuthorityVars {
             ));
         }
         if let Some(domain) = set(&self.auth0_domain) {
-            return Ok(Authority::Auth0 { base: issuer_url("AUTH0_DOMAIN", domain)? });
+            return Ok(Authority::Auth0 { base: issuer_url(AUTH0_DOMAIN.variable(), domain)? });
         }
         if let Some(url) = set(&self.issuer_base_url) {
-            return Ok(Authority::OpenId { base: issuer_url("ISSUER_BASE_URL", url)? });
+            return Ok(Authority::OpenId { base: issuer_url(ISSUER_BASE_URL.variable(), url)? });
         }
         if let Some(tenant) = set(&self.azure_tenant_id) {
             return self.entra(tenant);
@@ -119,27 +127,27 @@ impl AuthorityVars {
     }
 
     fn entra(&self, tenant: &str) -> Result<Authority, ConfigError> {
-        let tenant = segment("AZURE_TENANT_ID", tenant)?.to_owned();
-        let app = self.app_client_id("AZURE_TENANT_ID")?;
-        let host = set(&self.azure_authority_host).unwrap_or("https://login.microsoftonline.com");
-        Ok(Authority::Entra { host: issuer_url("AZURE_AUTHORITY_HOST", host)?, tenant, app })
+        let tenant = segment(AZURE_TENANT_ID.variable(), tenant)?.to_owned();
+        let app = self.app_client_id(AZURE_TENANT_ID.variable())?;
+        let host = AZURE_AUTHORITY_HOST.read_or_default(set(&self.azure_authority_host))?;
+        Ok(Authority::Entra { host: issuer_url(AZURE_AUTHORITY_HOST.variable(), &host)?, tenant, app })
     }
 
     fn b2c(&self) -> Result<Authority, ConfigError> {
-        let name = segment("AZURE_B2C_TENANT_NAME", set(&self.azure_b2c_tenant_name).unwrap_or_default())?;
-        let policy = segment("AZURE_B2C_POLICY", set(&self.azure_b2c_policy).unwrap_or_default())?;
-        let app = self.app_client_id("AZURE_B2C_TENANT_NAME")?;
+        let name = segment(AZURE_B2C_TENANT_NAME.variable(), set(&self.azure_b2c_tenant_name).unwrap_or_default())?;
+        let policy = segment(AZURE_B2C_POLICY.variable(), set(&self.azure_b2c_policy).unwrap_or_default())?;
+        let app = self.app_client_id(AZURE_B2C_TENANT_NAME.variable())?;
         let host = match set(&self.azure_b2c_authority_host) {
-            Some(host) => issuer_url("AZURE_B2C_AUTHORITY_HOST", host)?,
-            None => issuer_url("AZURE_B2C_TENANT_NAME", &format!("https://{name}.b2clogin.com"))?,
+            Some(host) => issuer_url(AZURE_B2C_AUTHORITY_HOST.variable(), host)?,
+            None => issuer_url(AZURE_B2C_TENANT_NAME.variable(), &format!("https://{name}.b2clogin.com"))?,
         };
         Ok(Authority::B2c { host, name: name.to_owned(), policy: policy.to_owned(), app })
     }
 
     fn app_client_id(&self, preset: &str) -> Result<String, ConfigError> {
         match set(&self.azure_app_client_id) {
-            Some(app) => Ok(segment("AZURE_APP_CLIENT_ID", app)?.to_owned()),
-            None => Err(ConfigError::new("AZURE_APP_CLIENT_ID", format!("is required with {preset}"))),
+            Some(app) => Ok(segment(AZURE_APP_CLIENT_ID.variable(), app)?.to_owned()),
+            None => Err(ConfigError::new(AZURE_APP_CLIENT_ID.variable(), format!("is required with {preset}"))),
         }
     }
 }
@@ -162,10 +170,10 @@ impl Authority {
     pub fn variable(&self) -> Option<&'static str> {
         match self {
             Self::Local => None,
-            Self::Auth0 { .. } => Some("AUTH0_DOMAIN"),
-            Self::OpenId { .. } => Some("ISSUER_BASE_URL"),
-            Self::Entra { .. } => Some("AZURE_TENANT_ID"),
-            Self::B2c { .. } => Some("AZURE_B2C_TENANT_NAME"),
+            Self::Auth0 { .. } => Some(AUTH0_DOMAIN.variable()),
+            Self::OpenId { .. } => Some(ISSUER_BASE_URL.variable()),
+            Self::Entra { .. } => Some(AZURE_TENANT_ID.variable()),
+            Self::B2c { .. } => Some(AZURE_B2C_TENANT_NAME.variable()),
         }
     }
 

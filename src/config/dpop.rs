@@ -7,7 +7,10 @@ use std::time::Duration;
 use url::Url;
 
 use super::ConfigError;
+use super::declare::Fallback::{Derived, Value};
+use super::declare::{About, Found, Setting};
 use super::parse::{algorithms, seconds};
+use super::vars::setting;
 use crate::auth::SigningAlgorithm;
 use crate::auth::dpop::{Dpop, DpopMode, DpopObserver, MEMORY_CAPACITY, ProofPolicy, RedisReplayStore, ReplayStore};
 
@@ -57,54 +60,81 @@ impl DpopSettings {
     }
 }
 
-/// The DPoP variables as found (empty counts as unset).
-pub(super) struct DpopVars<'a> {
-    pub mode: Option<&'a str>,
-    pub algorithms: Option<&'a str>,
-    pub proof_seconds: Option<&'a str>,
-    pub replay_store: Option<&'a str>,
-    pub public_url: Option<&'a str>,
-}
+pub(super) const DPOP: Setting<DpopMode> = setting(
+    "DPOP",
+    "MODE",
+    Value("allowed"),
+    "DPoP-bound tokens: allowed (Bearer and DPoP), required (DPoP only) or off (Bearer only)",
+    mode,
+);
+pub(super) const DPOP_ALGORITHMS: Setting<Vec<SigningAlgorithm>> = setting(
+    "DPOP_ALGORITHMS",
+    "ALGORITHMS",
+    Value("ES256"),
+    "Accepted DPoP proof algorithms, comma-separated (asymmetric only, as for tokens)",
+    algorithms,
+);
+pub(super) const DPOP_PROOF_SECONDS: Setting<Duration> = setting(
+    "DPOP_PROOF_SECONDS",
+    "SECONDS",
+    Value("300"),
+    "How old a DPoP proof's iat may be, in seconds (plus CLOCK_SKEW_SECONDS either way)",
+    seconds::<1>,
+);
+pub(super) const DPOP_REPLAY_STORE: Setting<ReplayStoreSetting> = setting(
+    "DPOP_REPLAY_STORE",
+    "STORE",
+    Value("memory"),
+    "Where used DPoP proof ids are remembered: memory (this process) or redis://host:port[/db] (shared by replicas)",
+    replay_store,
+);
+pub(super) const PUBLIC_URL: Setting<Url> = setting(
+    "PUBLIC_URL",
+    "URL",
+    Derived("`http://{Host}` of each request"),
+    "The API's external base URL (https://api.example.com), for DPoP's htu behind a proxy",
+    public_url,
+);
 
-impl DpopVars<'_> {
-    pub(super) fn check(self) -> Result<DpopSettings, ConfigError> {
-        let mode = match self.mode.map(|mode| mode.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("allowed") => DpopMode::Allowed,
-            Some("required") => DpopMode::Required,
-            Some("off") => DpopMode::Off,
-            Some(_) => {
-                let value = self.mode.unwrap_or_default();
-                return Err(ConfigError::new("DPOP", format!("{value:?} is not allowed, required or off")));
-            }
-        };
-        let algorithms = match self.algorithms {
-            Some(value) => algorithms("DPOP_ALGORITHMS", value)?,
-            None => vec![SigningAlgorithm::ES256],
-        };
-        let replay_store = match self.replay_store.map(str::trim) {
-            None => ReplayStoreSetting::Memory,
-            Some(value) if value.eq_ignore_ascii_case("memory") => ReplayStoreSetting::Memory,
-            Some(value) => {
-                RedisReplayStore::new(value).map_err(|problem| ConfigError::new("DPOP_REPLAY_STORE", problem))?;
-                ReplayStoreSetting::Redis(value.to_owned())
-            }
-        };
-        Ok(DpopSettings {
-            mode,
-            algorithms,
-            proof_window: seconds("DPOP_PROOF_SECONDS", self.proof_seconds, 300, 1)?,
-            replay_store,
-            public_url: self.public_url.map(public_url).transpose()?,
-        })
+/// The DPoP settings, in `--help` order.
+pub(super) const SETTINGS: [&About; 5] =
+    [&DPOP.about, &DPOP_ALGORITHMS.about, &DPOP_PROOF_SECONDS.about, &DPOP_REPLAY_STORE.about, &PUBLIC_URL.about];
+
+impl DpopSettings {
+    pub(super) fn from_found(found: &Found) -> Result<Self, ConfigError> {
+        let (mode, algorithms) = (found.value(&DPOP)?, found.value(&DPOP_ALGORITHMS)?);
+        let replay_store = found.value(&DPOP_REPLAY_STORE)?;
+        let proof_window = found.value(&DPOP_PROOF_SECONDS)?;
+        Ok(Self { mode, algorithms, proof_window, replay_store, public_url: found.get(&PUBLIC_URL)? })
     }
 }
 
+/// `DPOP`: `allowed`, `required` or `off`, in any case.
+fn mode(variable: &str, value: &str) -> Result<DpopMode, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "allowed" => Ok(DpopMode::Allowed),
+        "required" => Ok(DpopMode::Required),
+        "off" => Ok(DpopMode::Off),
+        _ => Err(ConfigError::new(variable, format!("{value:?} is not allowed, required or off"))),
+    }
+}
+
+/// `DPOP_REPLAY_STORE`: `memory`, or a Redis URL the store accepts.
+fn replay_store(variable: &str, value: &str) -> Result<ReplayStoreSetting, ConfigError> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("memory") {
+        return Ok(ReplayStoreSetting::Memory);
+    }
+    RedisReplayStore::new(value).map_err(|problem| ConfigError::new(variable, problem))?;
+    Ok(ReplayStoreSetting::Redis(value.to_owned()))
+}
+
 /// `PUBLIC_URL`: an http(s) URL with a host, no user, query or fragment.
-fn public_url(value: &str) -> Result<Url, ConfigError> {
+fn public_url(variable: &str, value: &str) -> Result<Url, ConfigError> {
     let value = value.trim();
     let problem = || {
         ConfigError::new(
-            "PUBLIC_URL",
+            variable,
             format!("{value:?} is not the API's external base URL (e.g. https://api.example.com)"),
         )
     };

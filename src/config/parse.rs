@@ -1,5 +1,7 @@
 //! Value parsers: each turns one variable's text into a type, or a [`ConfigError`] naming it.
 
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use url::Url;
@@ -7,40 +9,51 @@ use url::Url;
 use super::ConfigError;
 use crate::auth::SigningAlgorithm;
 
-/// A port number, or `default` when unset.
-pub(crate) fn port_var(variable: &str, value: Option<&str>, default: u16) -> Result<u16, ConfigError> {
-    match value.map(str::trim) {
-        None => Ok(default),
-        Some(value) => {
-            value.parse().map_err(|_| ConfigError::new(variable, format!("{value:?} is not a port number (0-65535)")))
-        }
-    }
+/// A port number.
+pub(crate) fn port(variable: &str, value: &str) -> Result<u16, ConfigError> {
+    let value = value.trim();
+    value.parse().map_err(|_| ConfigError::new(variable, format!("{value:?} is not a port number (0-65535)")))
 }
 
-/// Whole seconds from `least` to one year, or `default` seconds when unset.
-pub(crate) fn seconds(variable: &str, value: Option<&str>, default: u64, least: u64) -> Result<Duration, ConfigError> {
-    let Some(value) = value.map(str::trim) else {
-        return Ok(Duration::from_secs(default));
-    };
+/// Whole seconds from `LEAST` to one year.
+pub(crate) fn seconds<const LEAST: u64>(variable: &str, value: &str) -> Result<Duration, ConfigError> {
+    let value = value.trim();
     match value.parse::<u64>() {
-        Ok(secs) if secs >= least && secs <= 31_536_000 => Ok(Duration::from_secs(secs)),
+        Ok(secs) if (LEAST..=31_536_000).contains(&secs) => Ok(Duration::from_secs(secs)),
         _ => Err(ConfigError::new(
             variable,
-            format!("{value:?} is not a whole number of seconds from {least} to 31536000"),
+            format!("{value:?} is not a whole number of seconds from {LEAST} to 31536000"),
         )),
     }
 }
 
-/// A count from 0 to ten million, or `default` when unset.
-pub(crate) fn count(variable: &str, value: Option<&str>, default: usize) -> Result<usize, ConfigError> {
-    match value.map(str::trim) {
-        None => Ok(default),
-        Some(value) => {
-            value.parse::<usize>().ok().filter(|&n| n <= 10_000_000).ok_or_else(|| {
-                ConfigError::new(variable, format!("{value:?} is not a whole number from 0 to 10000000"))
-            })
-        }
+/// A count from 0 to ten million.
+pub(crate) fn count(variable: &str, value: &str) -> Result<usize, ConfigError> {
+    let value = value.trim();
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n <= 10_000_000)
+        .ok_or_else(|| ConfigError::new(variable, format!("{value:?} is not a whole number from 0 to 10000000")))
+}
+
+/// Any text, as given (a log filter, a secret, an issuer variable checked with the others).
+pub(crate) fn text(_variable: &str, value: &str) -> Result<String, ConfigError> {
+    Ok(value.to_owned())
+}
+
+/// A file path.
+pub(crate) fn path(_variable: &str, value: &str) -> Result<PathBuf, ConfigError> {
+    Ok(PathBuf::from(value))
+}
+
+/// An IP address or DNS host name.
+pub(crate) fn host(variable: &str, value: &str) -> Result<String, ConfigError> {
+    let host = value.trim();
+    if host.parse::<IpAddr>().is_err() && !is_hostname(host) {
+        return Err(ConfigError::new(variable, format!("{host:?} is not an IP address or host name")));
     }
+    Ok(host.to_owned())
 }
 
 /// `1`, `true`, `yes`, `on` or `0`, `false`, `no`, `off`, in any case.
@@ -76,8 +89,8 @@ pub(crate) fn issuer_url(variable: &str, value: &str) -> Result<Url, ConfigError
 }
 
 /// A browser origin (scheme, host, optional port), normalised without a trailing `/`.
-pub(crate) fn origin(variable: &str, value: Option<&str>) -> Result<String, ConfigError> {
-    let value = value.map(str::trim).unwrap_or("http://localhost:4040");
+pub(crate) fn origin(variable: &str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
     let url = Url::parse(value).map_err(|err| ConfigError::new(variable, format!("{value:?} is not a URL ({err})")))?;
     let is_origin = matches!(url.scheme(), "http" | "https")
         && url.host().is_some()
@@ -95,7 +108,7 @@ pub(crate) fn origin(variable: &str, value: Option<&str>) -> Result<String, Conf
 }
 
 /// A DNS host name: dot-separated labels of letters, digits and `-`.
-pub(crate) fn is_hostname(value: &str) -> bool {
+fn is_hostname(value: &str) -> bool {
     !value.is_empty()
         && value.len() <= 253
         && value.split('.').all(|label| {

@@ -1,7 +1,8 @@
 //! The settings as a whole: defaults, each issuer, and a mistake naming its variable.
 
+use super::declare::Fallback;
 use super::*;
-use crate::auth::KeySource;
+use crate::auth::{KeySource, SigningAlgorithm};
 
 /// The metadata URL a discovering issuer is found at.
 fn discovery(s: &Settings) -> Url {
@@ -19,16 +20,25 @@ fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
 fn no_configuration_means_local_mode_with_the_documented_defaults() {
     let s = settings(&[]).unwrap();
     assert_eq!(s.authority, Authority::Local);
-    assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 6060));
-    assert_eq!(s.client_origin, "http://localhost:4040");
-    assert_eq!(s.audiences, [LOCAL_AUDIENCE]);
-    assert_eq!(s.permission_claims, ["permissions"]);
-    assert_eq!(s.algorithms, [SigningAlgorithm::RS256]);
-    assert_eq!(s.clock_skew, Duration::from_secs(5));
-    assert_eq!(s.jwks_fresh_for, Duration::from_secs(600));
-    assert_eq!(s.jwks_cooldown, Duration::from_secs(30));
+    assert_eq!((s.listen.host.as_str(), s.listen.port), ("127.0.0.1", 6060));
+    assert_eq!(s.listen.client_origin, "http://localhost:4040");
+    assert_eq!(s.tokens.policy.audiences, [LOCAL_AUDIENCE]);
+    assert_eq!(s.tokens.policy.permission_claims, ["permissions"]);
+    assert_eq!(s.tokens.policy.algorithms, [SigningAlgorithm::RS256]);
+    assert_eq!(s.tokens.policy.leeway, Duration::from_secs(5));
+    assert_eq!(s.tokens.policy.allowed_tenants, None);
+    assert_eq!(s.tokens.cache_size, 10_000);
+    assert_eq!(s.key_set.fresh_for, Duration::from_secs(600));
+    assert_eq!(s.key_set.cooldown, Duration::from_secs(30));
+    assert_eq!(s.key_set.retry, Duration::from_secs(3));
     assert_eq!(s.local.port, 6061);
+    assert_eq!(
+        (s.local.client_secret.as_str(), s.local.admin_secret.as_str()),
+        ("demo-client-secret", "demo-admin-secret")
+    );
+    assert_eq!(s.local.key_file, std::path::Path::new(".local-issuer-key.pem"));
     assert!(s.serve_demo);
+    assert_eq!(s.operations, OperationsSettings { drain: Duration::ZERO, metrics: true, log_filter: "info".into() });
 }
 
 #[test]
@@ -134,7 +144,7 @@ fn dpop_is_allowed_by_default_with_es256_five_minutes_and_memory() {
 #[test]
 fn empty_values_count_as_unset() {
     let s = settings(&[("AUTH0_DOMAIN", ""), ("PORT", " "), ("AUDIENCE", "")]).unwrap();
-    assert_eq!((s.authority, s.port), (Authority::Local, 6060));
+    assert_eq!((s.authority, s.listen.port), (Authority::Local, 6060));
 }
 
 #[test]
@@ -142,8 +152,8 @@ fn entra_presets_map_onto_discovery() {
     let s = settings(&[("AZURE_TENANT_ID", "tid-1"), ("AZURE_APP_CLIENT_ID", "app-1")]).unwrap();
     let url = Url::parse("https://login.microsoftonline.com/tid-1/v2.0/.well-known/openid-configuration").unwrap();
     assert_eq!(discovery(&s), url);
-    assert_eq!(s.audiences, ["api://app-1", "app-1"]);
-    assert_eq!(s.permission_claims, ["roles"]);
+    assert_eq!(s.tokens.policy.audiences, ["api://app-1", "app-1"]);
+    assert_eq!(s.tokens.policy.permission_claims, ["roles"]);
 
     let s = settings(&[
         ("AZURE_B2C_TENANT_NAME", "contoso"),
@@ -156,5 +166,74 @@ fn entra_presets_map_onto_discovery() {
     )
     .unwrap();
     assert_eq!(discovery(&s), url);
-    assert_eq!(s.audiences, ["app"]);
+    assert_eq!(s.tokens.policy.audiences, ["app"]);
+}
+
+/// The rows of docs/configuration.md's tables: the variables a row names, and its default cell.
+fn documented() -> Vec<(Vec<&'static str>, &'static str)> {
+    include_str!("../../docs/configuration.md")
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+            (cells[0].split('`').skip(1).step_by(2).collect(), cells[1])
+        })
+        .collect()
+}
+
+#[test]
+fn the_docs_tables_list_every_declared_setting_with_its_declared_default() {
+    let rows = documented();
+    let declared = vars::server();
+    for about in &declared {
+        let (_, default) = rows
+            .iter()
+            .find(|(names, _)| names.contains(&about.variable))
+            .unwrap_or_else(|| panic!("docs/configuration.md has no row for {}", about.variable));
+        let expected = match about.fallback {
+            Fallback::Unset => "–".to_owned(),
+            Fallback::Value(value) => format!("`{value}`"),
+            Fallback::Derived(phrase) => phrase.to_owned(),
+        };
+        assert_eq!(*default, expected, "the default of {} in docs/configuration.md", about.variable);
+    }
+    for name in rows.iter().flat_map(|(names, _)| names) {
+        assert!(declared.iter().any(|about| about.variable == *name), "docs/configuration.md lists {name}, undeclared");
+    }
+}
+
+#[test]
+fn help_shows_each_declared_default_and_hides_secrets_from_the_environment() {
+    let command = command();
+    for about in vars::server() {
+        let arg = command.get_arguments().find(|arg| arg.get_id() == about.variable).expect("declared as a flag");
+        assert_eq!(arg.get_long(), Some(about.flag().as_str()));
+        assert_eq!(arg.get_env().and_then(|env| env.to_str()), Some(about.variable));
+        assert_eq!(arg.is_hide_env_values_set(), about.secret, "{}", about.variable);
+        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        match about.default_text() {
+            Some(default) => assert!(help.ends_with(&format!("[default: {default}]")), "{help}"),
+            None => assert!(!help.contains("[default"), "{help}"),
+        }
+    }
+    const { assert!(vars::LOCAL_CLIENT_SECRET.about.secret && vars::LOCAL_ADMIN_SECRET.about.secret) };
+}
+
+#[test]
+fn env_example_names_every_setting_empty_or_with_its_declared_default() {
+    let example: Vec<(&str, &str)> = include_str!("../../.env.example")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .collect();
+    for about in vars::server() {
+        let (_, value) = example
+            .iter()
+            .find(|(name, _)| *name == about.variable)
+            .unwrap_or_else(|| panic!(".env.example has no line for {}", about.variable));
+        match about.fallback {
+            Fallback::Value(default) if !value.is_empty() => assert_eq!(*value, default, "{}", about.variable),
+            _ => assert!(value.is_empty(), "{} has no fixed default, so .env.example leaves it empty", about.variable),
+        }
+    }
 }

@@ -1,119 +1,242 @@
-//! The server's variables as found, before any checking, declared once for both the settings
-//! (through `envy`) and `hello-api --help` (through clap). Empty values count as unset.
+//! Every setting, declared once: variable, flag, placeholder, help, default and parser (the
+//! DPoP settings are declared beside their checks in [`super::dpop`]). `hello-api --help`,
+//! `hello-client --help`, the typed settings and the docs/configuration.md check all read these.
 
-use clap::{Args, Command};
-use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgMatches, Args, Command, FromArgMatches};
 
 use super::AuthorityVars;
+use super::declare::{About, Fallback, Found, Setting, augment};
+use super::defaults::{DEMO_ADMIN_SECRET, DEMO_CLIENT_SECRET};
+use super::dpop;
+use super::parse::{algorithms, boolean, count, host, list, origin, path, port, seconds, text};
+use crate::auth::SigningAlgorithm;
 
-/// Every variable the server reads; the doc comments are the `--help` text.
-#[derive(Debug, Default, Deserialize, Args)]
-pub(super) struct ServerVars {
-    /// Address to bind [default: 127.0.0.1]
-    #[arg(long, env, value_name = "ADDRESS")]
-    pub host: Option<String>,
-    /// API port; 0 picks a free port [default: 6060]
-    #[arg(long, env, value_name = "PORT")]
-    pub port: Option<String>,
-    /// The one browser origin that CORS allows [default: http://localhost:4040]
-    #[arg(long, env, value_name = "ORIGIN")]
-    pub client_origin_url: Option<String>,
-    #[serde(flatten)]
-    #[command(flatten)]
-    pub authority: AuthorityVars,
-    /// Accepted aud values, comma-separated; required with AUTH0_DOMAIN and ISSUER_BASE_URL
-    /// [local default: https://hello-world.example.com; Entra ID: api://{app},{app}; B2C: {app}]
-    #[arg(long, env, value_name = "AUDIENCES")]
-    pub auth0_audience: Option<String>,
-    /// Same as --auth0-audience (set only one of them)
-    #[arg(long, env, value_name = "AUDIENCES")]
-    pub audience: Option<String>,
-    /// Tenant ids accepted with AZURE_TENANT_ID=common or organizations, or with ISSUER_BASE_URL
-    #[arg(long, env, value_name = "TENANTS")]
-    pub azure_allowed_tenants: Option<String>,
-    /// Claims that carry permissions, comma-separated [default: permissions; Entra ID, B2C: roles]
-    #[arg(long, env, value_name = "CLAIMS")]
-    pub permissions_claim: Option<String>,
-    /// Accepted signature algorithms, comma-separated (RS/PS 256/384/512, ES256, ES384, EdDSA)
-    /// [default: RS256]
-    #[arg(long, env, value_name = "ALGORITHMS")]
-    pub token_algorithms: Option<String>,
-    /// Leeway for exp, nbf and iat, in seconds [default: 5]
-    #[arg(long, env, value_name = "SECONDS")]
-    pub clock_skew_seconds: Option<String>,
-    /// How long fetched keys are fresh, in seconds [default: 600]
-    #[arg(long, env, value_name = "SECONDS")]
-    pub jwks_cache_seconds: Option<String>,
-    /// Least time between two refreshes caused by unknown kids, in seconds [default: 30]
-    #[arg(long, env, value_name = "SECONDS")]
-    pub jwks_cooldown_seconds: Option<String>,
-    /// Least time between two attempts after a failed key-set fetch, in seconds [default: 3]
-    #[arg(long, env, value_name = "SECONDS")]
-    pub jwks_retry_seconds: Option<String>,
-    /// How many verified tokens are remembered; 0 turns the cache off [default: 10000]
-    #[arg(long, env, value_name = "COUNT")]
-    pub token_cache_size: Option<String>,
-    /// Serve the browser demo at CLIENT_ORIGIN_URL (loopback http only)
-    /// [default: true in local mode at a loopback http origin, else false]
-    #[arg(long, env, value_name = "BOOL")]
-    pub serve_demo: Option<String>,
-    /// Seconds between the start of a graceful stop (/health/ready turns 503) and closing the
-    /// listeners, so that load balancers stop sending requests first [default: 0]
-    #[arg(long, env, value_name = "SECONDS")]
-    pub drain_seconds: Option<String>,
-    /// Serve Prometheus metrics at /metrics (on or off) [default: on]
-    #[arg(long, env, value_name = "BOOL")]
-    pub metrics: Option<String>,
-    /// DPoP-bound tokens: allowed (Bearer and DPoP), required (DPoP only) or off (Bearer only)
-    /// [default: allowed]
-    #[arg(long, env, value_name = "MODE")]
-    pub dpop: Option<String>,
-    /// Accepted DPoP proof algorithms, comma-separated (asymmetric only, as for tokens)
-    /// [default: ES256]
-    #[arg(long, env, value_name = "ALGORITHMS")]
-    pub dpop_algorithms: Option<String>,
-    /// How old a DPoP proof's iat may be, in seconds (plus CLOCK_SKEW_SECONDS either way) [default: 300]
-    #[arg(long, env, value_name = "SECONDS")]
-    pub dpop_proof_seconds: Option<String>,
-    /// Where used DPoP proof ids are remembered: memory (this process) or redis://host:port[/db]
-    /// (shared by replicas) [default: memory]
-    #[arg(long, env, value_name = "STORE")]
-    pub dpop_replay_store: Option<String>,
-    /// The API's external base URL (https://api.example.com), for DPoP's htu behind a proxy
-    /// [default: http://{Host} of each request]
-    #[arg(long, env, value_name = "URL")]
-    pub public_url: Option<String>,
-    #[serde(flatten)]
-    #[command(flatten)]
-    pub local: LocalVars,
-    /// Local mode: the local issuer's signing key, kept across restarts [default: .local-issuer-key.pem]
-    #[arg(long, env, value_name = "FILE")]
-    pub local_issuer_key_file: Option<String>,
-    /// Log filter (env_logger syntax) [default: info]
-    #[arg(long, env, value_name = "FILTER")]
-    pub rust_log: Option<String>,
+/// A setting that `hello-api` checks as a whole with others, so it is kept as given.
+type Raw = Setting<String>;
+
+/// A setting that `--help` may show the value of.
+pub(super) const fn setting<T>(
+    variable: &'static str,
+    value_name: &'static str,
+    fallback: Fallback,
+    help: &'static str,
+    parse: fn(&str, &str) -> Result<T, super::ConfigError>,
+) -> Setting<T> {
+    Setting { about: About { variable, value_name, help, fallback, secret: false }, parse }
 }
 
-/// The local issuer's variables, declared once for the server (where it runs) and `hello-client`
-/// (which asks it for tokens).
-#[derive(Clone, Debug, Default, Deserialize, Args)]
-pub struct LocalVars {
-    /// Local mode: the local issuer's port on loopback (for the server, 0 picks a free port)
-    /// [default: 6061]
-    #[arg(long, env, value_name = "PORT")]
-    pub local_issuer_port: Option<String>,
-    /// Local mode: demo-client's secret [default: demo-client-secret]
-    #[arg(long, env, value_name = "SECRET", hide_env_values = true)]
-    pub local_client_secret: Option<String>,
-    /// Local mode: demo-admin's secret [default: demo-admin-secret]
-    #[arg(long, env, value_name = "SECRET", hide_env_values = true)]
-    pub local_admin_secret: Option<String>,
+const fn secret<T>(setting: Setting<T>) -> Setting<T> {
+    Setting { about: About { secret: true, ..setting.about }, parse: setting.parse }
+}
+
+use Fallback::{Derived, Unset, Value};
+
+// Where the API listens.
+pub const HOST: Setting<String> = setting("HOST", "ADDRESS", Value("127.0.0.1"), "Address to bind", host);
+pub const PORT: Setting<u16> = setting("PORT", "PORT", Value("6060"), "API port; 0 picks a free port", port);
+pub const CLIENT_ORIGIN_URL: Setting<String> = setting(
+    "CLIENT_ORIGIN_URL",
+    "ORIGIN",
+    Value("http://localhost:4040"),
+    "The one browser origin that CORS allows",
+    origin,
+);
+
+// Which issuer (docs/providers.md): shared with hello-client.
+pub const AUTH0_DOMAIN: Raw =
+    setting("AUTH0_DOMAIN", "DOMAIN", Unset, "Auth0 tenant domain, e.g. tenant.eu.auth0.com", text);
+pub const ISSUER_BASE_URL: Raw = setting(
+    "ISSUER_BASE_URL",
+    "URL",
+    Unset,
+    "Any OpenID provider: its issuer URL (metadata at {url}/.well-known/openid-configuration)",
+    text,
+);
+pub const AZURE_TENANT_ID: Raw = setting(
+    "AZURE_TENANT_ID",
+    "TENANT",
+    Unset,
+    "Microsoft Entra ID: the tenant id (the server also takes common or organizations)",
+    text,
+);
+pub const AZURE_APP_CLIENT_ID: Raw =
+    setting("AZURE_APP_CLIENT_ID", "ID", Unset, "Microsoft Entra ID / B2C: the API's application (client) id", text);
+pub const AZURE_AUTHORITY_HOST: Raw = setting(
+    "AZURE_AUTHORITY_HOST",
+    "URL",
+    Value("https://login.microsoftonline.com"),
+    "Microsoft Entra ID authority host",
+    text,
+);
+pub const AZURE_B2C_TENANT_NAME: Raw = setting(
+    "AZURE_B2C_TENANT_NAME",
+    "NAME",
+    Unset,
+    "Azure AD B2C tenant name (the part before .onmicrosoft.com)",
+    text,
+);
+pub const AZURE_B2C_POLICY: Raw =
+    setting("AZURE_B2C_POLICY", "POLICY", Unset, "Azure AD B2C user-flow policy, e.g. B2C_1_signupsignin", text);
+pub const AZURE_B2C_AUTHORITY_HOST: Raw = setting(
+    "AZURE_B2C_AUTHORITY_HOST",
+    "URL",
+    Derived("`https://{name}.b2clogin.com`"),
+    "Azure AD B2C authority host",
+    text,
+);
+
+// Token rules.
+const AUDIENCE_DEFAULT: Fallback =
+    Derived("local mode: `https://hello-world.example.com`; Entra ID: `api://{app}`, `{app}`; B2C: `{app}`");
+pub const AUTH0_AUDIENCE: Setting<Vec<String>> = setting(
+    "AUTH0_AUDIENCE",
+    "AUDIENCES",
+    AUDIENCE_DEFAULT,
+    "Accepted aud values, comma-separated; required with AUTH0_DOMAIN and ISSUER_BASE_URL",
+    list,
+);
+pub const AUDIENCE: Setting<Vec<String>> =
+    setting("AUDIENCE", "AUDIENCES", AUDIENCE_DEFAULT, "Same as --auth0-audience (set only one of them)", list);
+pub const AZURE_ALLOWED_TENANTS: Raw = setting(
+    "AZURE_ALLOWED_TENANTS",
+    "TENANTS",
+    Unset,
+    "Tenant ids accepted with AZURE_TENANT_ID=common or organizations, or with ISSUER_BASE_URL",
+    text,
+);
+pub const PERMISSIONS_CLAIM: Setting<Vec<String>> = setting(
+    "PERMISSIONS_CLAIM",
+    "CLAIMS",
+    Derived("`permissions` (Entra and B2C presets: `roles`)"),
+    "Claims that carry permissions, comma-separated",
+    list,
+);
+pub const TOKEN_ALGORITHMS: Setting<Vec<SigningAlgorithm>> = setting(
+    "TOKEN_ALGORITHMS",
+    "ALGORITHMS",
+    Value("RS256"),
+    "Accepted signature algorithms, comma-separated (RS/PS 256/384/512, ES256, ES384, EdDSA)",
+    algorithms,
+);
+pub const CLOCK_SKEW_SECONDS: Setting<Duration> =
+    setting("CLOCK_SKEW_SECONDS", "SECONDS", Value("5"), "Leeway for exp, nbf and iat, in seconds", seconds::<0>);
+
+// The key-set cache and the token cache.
+pub const JWKS_CACHE_SECONDS: Setting<Duration> =
+    setting("JWKS_CACHE_SECONDS", "SECONDS", Value("600"), "How long fetched keys are fresh, in seconds", seconds::<1>);
+pub const JWKS_COOLDOWN_SECONDS: Setting<Duration> = setting(
+    "JWKS_COOLDOWN_SECONDS",
+    "SECONDS",
+    Value("30"),
+    "Least time between two refreshes caused by unknown kids, in seconds",
+    seconds::<0>,
+);
+pub const JWKS_RETRY_SECONDS: Setting<Duration> = setting(
+    "JWKS_RETRY_SECONDS",
+    "SECONDS",
+    Value("3"),
+    "Least time between two attempts after a failed key-set fetch, in seconds",
+    seconds::<1>,
+);
+pub const TOKEN_CACHE_SIZE: Setting<usize> = setting(
+    "TOKEN_CACHE_SIZE",
+    "COUNT",
+    Value("10000"),
+    "How many verified tokens are remembered; 0 turns the cache off",
+    count,
+);
+
+// The browser demo and operations.
+pub const SERVE_DEMO: Setting<bool> = setting(
+    "SERVE_DEMO",
+    "BOOL",
+    Derived("true in local mode when `CLIENT_ORIGIN_URL` is a loopback `http` URL, false otherwise"),
+    "Serve the browser demo at CLIENT_ORIGIN_URL (loopback http only)",
+    boolean,
+);
+pub const DRAIN_SECONDS: Setting<Duration> = setting(
+    "DRAIN_SECONDS",
+    "SECONDS",
+    Value("0"),
+    "Seconds between the start of a graceful stop (/health/ready turns 503) and closing the listeners, \
+     so that load balancers stop sending requests first",
+    seconds::<0>,
+);
+pub const METRICS: Setting<bool> =
+    setting("METRICS", "BOOL", Value("on"), "Serve Prometheus metrics at /metrics (on or off)", boolean);
+
+// The local issuer (local mode): the port and secrets are shared with hello-client.
+pub const LOCAL_ISSUER_PORT: Setting<u16> = setting(
+    "LOCAL_ISSUER_PORT",
+    "PORT",
+    Value("6061"),
+    "Local mode: the local issuer's port on loopback (for the server, 0 picks a free port)",
+    port,
+);
+pub const LOCAL_CLIENT_SECRET: Raw = secret(setting(
+    "LOCAL_CLIENT_SECRET",
+    "SECRET",
+    Value(DEMO_CLIENT_SECRET),
+    "Local mode: demo-client's secret",
+    text,
+));
+pub const LOCAL_ADMIN_SECRET: Raw =
+    secret(setting("LOCAL_ADMIN_SECRET", "SECRET", Value(DEMO_ADMIN_SECRET), "Local mode: demo-admin's secret", text));
+pub const LOCAL_ISSUER_KEY_FILE: Setting<PathBuf> = setting(
+    "LOCAL_ISSUER_KEY_FILE",
+    "FILE",
+    Value(".local-issuer-key.pem"),
+    "Local mode: the local issuer's signing key, kept across restarts",
+    path,
+);
+pub const RUST_LOG: Raw = setting("RUST_LOG", "FILTER", Value("info"), "Log filter (env_logger syntax)", text);
+
+/// The issuer variables, in `--help` order.
+pub(super) const AUTHORITY: &[&About] = &[
+    &AUTH0_DOMAIN.about,
+    &ISSUER_BASE_URL.about,
+    &AZURE_TENANT_ID.about,
+    &AZURE_APP_CLIENT_ID.about,
+    &AZURE_AUTHORITY_HOST.about,
+    &AZURE_B2C_TENANT_NAME.about,
+    &AZURE_B2C_POLICY.about,
+    &AZURE_B2C_AUTHORITY_HOST.about,
+];
+
+/// The local issuer's variables that `hello-client` reads too.
+pub(super) const LOCAL: &[&About] = &[&LOCAL_ISSUER_PORT.about, &LOCAL_CLIENT_SECRET.about, &LOCAL_ADMIN_SECRET.about];
+
+/// Every setting of `hello-api`, in `--help` order.
+pub(super) fn server() -> Vec<&'static About> {
+    let mut all = vec![&HOST.about, &PORT.about, &CLIENT_ORIGIN_URL.about];
+    all.extend(AUTHORITY);
+    all.extend([
+        &AUTH0_AUDIENCE.about,
+        &AUDIENCE.about,
+        &AZURE_ALLOWED_TENANTS.about,
+        &PERMISSIONS_CLAIM.about,
+        &TOKEN_ALGORITHMS.about,
+        &CLOCK_SKEW_SECONDS.about,
+        &JWKS_CACHE_SECONDS.about,
+        &JWKS_COOLDOWN_SECONDS.about,
+        &JWKS_RETRY_SECONDS.about,
+        &TOKEN_CACHE_SIZE.about,
+        &SERVE_DEMO.about,
+        &DRAIN_SECONDS.about,
+        &METRICS.about,
+    ]);
+    all.extend(dpop::SETTINGS);
+    all.extend(LOCAL);
+    all.extend([&LOCAL_ISSUER_KEY_FILE.about, &RUST_LOG.about]);
+    all
 }
 
 /// `hello-api`'s command line: every setting as a flag, falling back to its variable.
 pub fn command() -> Command {
-    // After the arguments: their struct's doc comment would otherwise become the about text.
-    ServerVars::augment_args(Command::new("hello-api"))
+    augment(Command::new("hello-api"), &server())
         .version(env!("CARGO_PKG_VERSION"))
         .about("The Hello World API behind JWT access tokens.")
         .long_about(
@@ -124,19 +247,54 @@ pub fn command() -> Command {
 }
 
 /// The variable names [`command`] declares, e.g. `PORT`.
-pub fn names() -> Vec<String> {
-    let command = command();
-    command.get_arguments().filter_map(|arg| arg.get_env()?.to_str().map(str::to_owned)).collect()
+pub fn names() -> Vec<&'static str> {
+    server().into_iter().map(|about| about.variable).collect()
 }
 
-/// The parsed command line as `VARIABLE -> value` pairs (flags win over the environment).
-pub fn given(command: &Command, matches: &clap::ArgMatches) -> Vec<(String, String)> {
-    command
-        .get_arguments()
-        .filter_map(|arg| {
-            let name = arg.get_env()?.to_str()?;
-            let value = matches.get_one::<String>(arg.get_id().as_str())?;
-            Some((name.to_owned(), value.clone()))
-        })
-        .collect()
+// The issuer and local-issuer variables are flattened into `hello-client`'s derived command line;
+// these impls make them flags from the same declarations.
+macro_rules! args_from {
+    ($ty:ty, $list:expr) => {
+        impl FromArgMatches for $ty {
+            fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+                Ok(Self::from_found(&Found::from_matches($list, matches)))
+            }
+            fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+                *self = Self::from_arg_matches(matches)?;
+                Ok(())
+            }
+        }
+        impl Args for $ty {
+            fn augment_args(command: Command) -> Command {
+                augment(command, $list)
+            }
+            fn augment_args_for_update(command: Command) -> Command {
+                augment(command, $list)
+            }
+        }
+    };
+}
+args_from!(AuthorityVars, AUTHORITY);
+args_from!(LocalVars, LOCAL);
+
+/// The local issuer's variables as found, shared by the server (where it runs) and `hello-client`
+/// (which asks it for tokens); blank counts as unset.
+#[derive(Clone, Debug, Default)]
+pub struct LocalVars {
+    /// `LOCAL_ISSUER_PORT`.
+    pub local_issuer_port: Option<String>,
+    /// `LOCAL_CLIENT_SECRET`.
+    pub local_client_secret: Option<String>,
+    /// `LOCAL_ADMIN_SECRET`.
+    pub local_admin_secret: Option<String>,
+}
+
+impl LocalVars {
+    fn from_found(found: &Found) -> Self {
+        Self {
+            local_issuer_port: found.owned(&LOCAL_ISSUER_PORT.about),
+            local_client_secret: found.owned(&LOCAL_CLIENT_SECRET.about),
+            local_admin_secret: found.owned(&LOCAL_ADMIN_SECRET.about),
+        }
+    }
 }
