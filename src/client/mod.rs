@@ -17,7 +17,8 @@ use crate::urls::check_transport;
 
 pub use dpop::ProofKey;
 pub use provider::TokenRequest;
-pub use token::{Token, TokenClient};
+pub(crate) use token::Token;
+pub use token::TokenClient;
 
 /// The largest token-endpoint, metadata or API answer `hello-client` accepts (bytes).
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;

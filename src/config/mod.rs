@@ -21,10 +21,11 @@ use std::time::Duration;
 use url::Url;
 
 pub(crate) use authority::is_multi_tenant;
-pub use authority::{Authority, AuthorityVars};
-pub use dpop::{DpopSettings, ReplayStoreSetting};
+pub(crate) use authority::{Authority, AuthorityVars};
+pub(crate) use dpop::DpopSettings;
 pub(crate) use parse::list;
-pub use vars::{LocalVars, command};
+pub(crate) use vars::LocalVars;
+pub use vars::command;
 
 use crate::auth::{RefreshPolicy, TokenPolicy};
 use declare::Found;

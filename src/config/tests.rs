@@ -2,6 +2,7 @@
 
 use super::declare::Fallback;
 use super::*;
+use crate::config::dpop::ReplayStoreSetting;
 use crate::auth::{KeySource, SigningAlgorithm};
 
 /// The metadata URL a discovering issuer is found at.

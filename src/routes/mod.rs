@@ -1,11 +1,11 @@
 //! HTTP routes, one file per resource, the route table that registers them and feeds the OpenAPI
 //! document (`table.rs`), the schemas of the error bodies they share, and the resource builder.
 
-pub mod health;
+pub(crate) mod health;
 pub mod messages;
-pub mod openapi;
-pub mod schemas;
-pub mod table;
+pub(crate) mod openapi;
+pub(crate) mod schemas;
+pub(crate) mod table;
 
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};

@@ -12,7 +12,7 @@ use super::proof::VerifiedProof;
 use super::redis_store::RedisReplayStore;
 
 /// How many unexpired proofs `memory` remembers (about 100 bytes each: 10 MB at most).
-pub const MEMORY_CAPACITY: usize = 100_000;
+pub(crate) const MEMORY_CAPACITY: usize = 100_000;
 
 /// Why a proof cannot be accepted now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
