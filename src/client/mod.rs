@@ -21,10 +21,10 @@ pub(crate) use token::Token;
 pub use token::TokenClient;
 
 /// The largest token-endpoint, metadata or API answer `hello-client` accepts (bytes).
-pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Time allowed for each request to a token endpoint, a metadata document or the API.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `hello-client`'s settings, from flags, the environment or `.env` (in that order of precedence).
 #[derive(Clone, Debug, Default, clap::Args)]

@@ -2,8 +2,8 @@
 
 use super::declare::Fallback;
 use super::*;
-use crate::config::dpop::ReplayStoreSetting;
 use crate::auth::{KeySource, SigningAlgorithm};
+use crate::config::dpop::ReplayStoreSetting;
 
 /// The metadata URL a discovering issuer is found at.
 fn discovery(s: &Settings) -> Url {

@@ -69,7 +69,7 @@ impl IssuerState {
     }
 
     /// Where start-up puts the API's validator for `/userinfo`.
-    pub fn validator_slot(&self) -> ValidatorSlot {
+    pub(crate) fn validator_slot(&self) -> ValidatorSlot {
         Arc::clone(&self.validator)
     }
 

@@ -26,7 +26,7 @@ where
 }
 
 /// [`only`] for `GET`.
-pub fn get_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
+pub(crate) fn get_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,

@@ -47,7 +47,7 @@ pub(crate) struct ProofRequest<'a> {
 
 /// An accepted proof: what the replay check and a token issuer need.
 #[derive(Clone, Debug, PartialEq)]
-pub struct VerifiedProof {
+pub(crate) struct VerifiedProof {
     /// The RFC 7638 SHA-256 thumbprint of the proof's key (base64url).
     pub jkt: String,
     /// The proof's unique identifier.
