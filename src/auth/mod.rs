@@ -3,7 +3,7 @@
 //! take (`extract`), permissions, and the one error type.
 //!
 //! It imports nothing above it: what it does is reported through small observer traits
-//! ([`TokenObserver`], [`KeySetObserver`], [`dpop::DpopObserver`]) that the metrics implement,
+//! (`TokenObserver`, [`KeySetObserver`], `dpop::DpopObserver`) that the metrics implement,
 //! each outcome a stable code ([`AuthError::code`]).
 
 mod algorithm;

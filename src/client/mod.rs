@@ -1,7 +1,7 @@
 //! What `hello-client` needs: which token endpoint to ask, the client-credentials request, a token
 //! cache, and the API call.
 //!
-//! The provider is chosen from the same variables as the server's issuer ([`AuthorityVars`]), so one
+//! The provider is chosen from the same variables as the server's issuer (`AuthorityVars`), so one
 //! `.env` configures both (docs/hello-client.md).
 
 mod dpop;
@@ -135,7 +135,7 @@ impl ClientSettings {
 }
 
 /// `GET {api}{path}` with the token (and with DPoP, a fresh proof from `proof_key`); the status
-/// and the body (read up to [`MAX_RESPONSE_BYTES`]).
+/// and the body (read up to `MAX_RESPONSE_BYTES`).
 pub async fn call_api(
     http: &reqwest::Client,
     api: &Url,
@@ -164,7 +164,7 @@ pub async fn call_api(
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
-/// The one HTTP client `hello-client` uses ([`crate::http::client`] with a 10 s timeout); when
+/// The one HTTP client `hello-client` uses (`crate::http::client` with a 10 s timeout); when
 /// the token endpoint and the API are both on loopback (`loopback`), no proxy is used.
 pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
     crate::http::client(REQUEST_TIMEOUT, loopback)

@@ -109,7 +109,7 @@ pub struct Settings {
     pub key_set: RefreshPolicy,
     /// DPoP: the mode, proof algorithms and window, replay store and `PUBLIC_URL` (docs/dpop.md).
     pub dpop: DpopSettings,
-    /// The local issuer's settings (used only when `authority` is [`Authority::Local`]).
+    /// The local issuer's settings (used only when `authority` is `Authority::Local`).
     pub local: LocalIssuerSettings,
     /// `SERVE_DEMO`: whether the browser demo is served at the client origin (by default in
     /// local mode when the origin is a loopback `http` URL).

@@ -80,7 +80,7 @@ impl KeySet {
         })
     }
 
-    /// An HTTP client fit for key-set fetches ([`crate::http::client`] with a 5 s timeout); an
+    /// An HTTP client fit for key-set fetches (`crate::http::client` with a 5 s timeout); an
     /// issuer on loopback (`loopback`) is reached without a proxy.
     pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
         crate::http::client(FETCH_TIMEOUT, loopback)

@@ -152,7 +152,7 @@ pub enum FetchError {
     /// Any status but 200.
     #[error("answered HTTP {0}")]
     Status(u16),
-    /// Larger than [`MAX_DOCUMENT_BYTES`].
+    /// Larger than `MAX_DOCUMENT_BYTES`.
     #[error("answer is larger than {MAX_DOCUMENT_BYTES} bytes")]
     TooLarge,
     /// Not the JSON document expected.
