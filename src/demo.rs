@@ -12,7 +12,7 @@ use crate::middleware::{ServerOptions, StackConfig};
 /// What the page needs to know, served as `/config.json`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DemoConfig {
+pub(crate) struct DemoConfig {
     /// The API's base URL as the browser reaches it, e.g. `http://127.0.0.1:6060`.
     pub api_server_url: String,
     /// The issuer, for display; the local issuer in local mode.
@@ -34,7 +34,7 @@ pub struct DemoConfig {
 
 /// One demo client as the page sees it.
 #[derive(Clone, Debug, Serialize)]
-pub struct DemoClientConfig {
+pub(crate) struct DemoClientConfig {
     /// Client id.
     pub id: String,
     /// Client secret.
@@ -71,7 +71,7 @@ fn origin_of(url: &str) -> String {
 
 /// The demo's HTTP server on already bound listeners, with its own CSP; in local mode it answers
 /// loopback `Host` names only ([`crate::host_check`]). Every page answers `HEAD` like `GET`.
-pub fn server(
+pub(crate) fn server(
     listeners: Vec<TcpListener>,
     config: DemoConfig,
     local_mode: bool,

@@ -8,7 +8,7 @@ use actix_web::http::header;
 
 /// Whether `host` (a `Host` header or a URI authority) names this machine's loopback:
 /// `localhost` in any case, `127.0.0.1` or `[::1]`, with or without a port.
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let name = match host.rsplit_once(':') {
         // `[::1]` alone also contains ':', but its last part is not a port.
         Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty() => name,
@@ -21,7 +21,7 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// Whether a request names only loopback hosts: its `Host` and its request-target authority (if
 /// any). A request without any host (HTTP/1.0) is refused too. The stack
 /// ([`crate::middleware`]) answers a refused request with 421 in local mode.
-pub fn is_loopback_request(head: &RequestHead) -> bool {
+pub(crate) fn is_loopback_request(head: &RequestHead) -> bool {
     let header = head.headers().get(header::HOST).map(|value| value.to_str().unwrap_or(""));
     let authority = head.uri.authority().map(|authority| authority.as_str());
     (header.is_some() || authority.is_some()) && header.into_iter().chain(authority).all(is_loopback_host)

@@ -6,7 +6,7 @@ use std::time::Duration;
 /// take a fetch, a secret or a token to a place nobody configured. The proxy of `HTTPS_PROXY` /
 /// `HTTP_PROXY` / `NO_PROXY` is used, except when every peer is on a loopback host (`loopback`),
 /// which a proxy could not reach.
-pub fn client(timeout: Duration, loopback: bool) -> reqwest::Result<reqwest::Client> {
+pub(crate) fn client(timeout: Duration, loopback: bool) -> reqwest::Result<reqwest::Client> {
     let builder = if loopback { reqwest::Client::builder().no_proxy() } else { reqwest::Client::builder() };
     builder
         .timeout(timeout)
@@ -18,7 +18,7 @@ pub fn client(timeout: Duration, loopback: bool) -> reqwest::Result<reqwest::Cli
 
 /// The body of `response`, or `None` when it is larger than `limit` bytes: a declared length over
 /// the limit is refused unread, and reading stops as soon as the limit is passed.
-pub async fn read_body(mut response: reqwest::Response, limit: usize) -> reqwest::Result<Option<Vec<u8>>> {
+pub(crate) async fn read_body(mut response: reqwest::Response, limit: usize) -> reqwest::Result<Option<Vec<u8>>> {
     if response.content_length().is_some_and(|length| length > limit as u64) {
         return Ok(None);
     }

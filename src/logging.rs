@@ -23,7 +23,7 @@ pub fn init(filter: &str) {
 }
 
 /// Whether `record` is actix-http's line about a request head it refused.
-pub fn is_refused_request_head(record: &Record) -> bool {
+pub(crate) fn is_refused_request_head(record: &Record) -> bool {
     record.level() == Level::Error
         && record.target() == DISPATCHER
         && record.args().to_string().starts_with(PARSE_ERROR)

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
 fn settings() -> Result<Settings, ConfigError> {
     let names = config::variable_names();
     // SAFETY: nothing else runs yet: the runtime and its threads start after this.
+    #[allow(unsafe_code)] // the one `.env` call (Cargo.toml, `[lints]`)
     unsafe { config::env::fill_in_from_dotenv(|name| names.contains(&name)) }?;
     Settings::from_matches(&config::command().get_matches())
 }

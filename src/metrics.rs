@@ -24,14 +24,14 @@ const VALID: &str = "valid";
 
 /// The `route` label of a request that matched no route, so that made-up paths cannot grow the
 /// label set.
-pub const UNMATCHED_ROUTE: &str = "unmatched";
+pub(crate) const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// Request duration buckets, in seconds: 100 µs to 5 s (a cached check takes well under 1 ms; a
 /// key-set fetch may take up to its 5 s timeout).
 const DURATION_BUCKETS: [f64; 12] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 5.0];
 
 /// The API's metrics, registered once at start-up and shared by every worker.
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     durations: HistogramVec,
@@ -46,7 +46,7 @@ pub struct Metrics {
 
 impl Metrics {
     /// Registers every metric, at zero.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
             Opts::new("hello_api_http_requests_total", "HTTP requests answered, by route pattern, method and status."),
@@ -116,13 +116,13 @@ impl Metrics {
     }
 
     /// Counts one answered request and its duration.
-    pub fn request_answered(&self, route: &str, method: &Method, status: StatusCode, seconds: f64) {
+    pub(crate) fn request_answered(&self, route: &str, method: &Method, status: StatusCode, seconds: f64) {
         self.requests.with_label_values(&[route, method_label(method), status.as_str()]).inc();
         self.durations.with_label_values(&[route]).observe(seconds);
     }
 
     /// The text exposition of every metric.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut text = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut text).expect("encoding into memory cannot fail");
         String::from_utf8(text).expect("the text format is UTF-8")
@@ -185,7 +185,7 @@ fn method_label(method: &Method) -> &'static str {
 }
 
 /// `GET /metrics`: the text exposition (`text/plain; version=0.0.4`).
-pub async fn serve(metrics: web::Data<Metrics>) -> HttpResponse {
+pub(crate) async fn serve(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(metrics.render())
 }
 

@@ -42,7 +42,7 @@ pub fn issuer_url(value: &str) -> Result<Url, String> {
 }
 
 /// `{base}/.well-known/openid-configuration`, unless `base` already ends so.
-pub fn metadata_url(base: &Url) -> Url {
+pub(crate) fn metadata_url(base: &Url) -> Url {
     const WELL_KNOWN: &str = ".well-known/openid-configuration";
     if base.path().trim_end_matches('/').ends_with(WELL_KNOWN) { base.clone() } else { join(base, WELL_KNOWN) }
 }

@@ -29,7 +29,7 @@ pub enum SigningAlgorithm {
 
 /// The kind of public key an algorithm needs (a JWK's `kty`, plus `crv` where it matters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyKind {
+pub(crate) enum KeyKind {
     /// `kty` `RSA`.
     Rsa,
     /// `kty` `EC`, `crv` `P-256`.
@@ -70,17 +70,17 @@ impl SigningAlgorithm {
     }
 
     /// The algorithm with exactly this JOSE name (names in tokens are case-sensitive).
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|alg| alg.name() == name)
     }
 
     /// The algorithm with this name in any case (for configuration, which people type).
-    pub fn from_name_ignore_case(name: &str) -> Option<Self> {
+    pub(crate) fn from_name_ignore_case(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|alg| alg.name().eq_ignore_ascii_case(name))
     }
 
     /// The key this algorithm needs.
-    pub fn key_kind(self) -> KeyKind {
+    pub(crate) fn key_kind(self) -> KeyKind {
         match self {
             Self::RS256 | Self::RS384 | Self::RS512 | Self::PS256 | Self::PS384 | Self::PS512 => KeyKind::Rsa,
             Self::ES256 => KeyKind::P256,

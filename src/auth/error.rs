@@ -164,8 +164,8 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// The stable code of the refusal (logs, metric labels): an [`InvalidToken::code`], a
-    /// [`ProofError::code`], or one of `missing_token`, `insufficient_scope`, `keys_unavailable`,
+    /// The stable code of the refusal (logs, metric labels): an `InvalidToken::code`, a
+    /// `ProofError::code`, or one of `missing_token`, `insufficient_scope`, `keys_unavailable`,
     /// `store_unavailable`.
     pub fn code(&self) -> &'static str {
         match self {

@@ -3,12 +3,12 @@
 //! take (`extract`), permissions, and the one error type.
 //!
 //! It imports nothing above it: what it does is reported through small observer traits
-//! ([`TokenObserver`], [`KeySetObserver`], [`dpop::DpopObserver`]) that the metrics implement,
+//! (`TokenObserver`, [`KeySetObserver`], `dpop::DpopObserver`) that the metrics implement,
 //! each outcome a stable code ([`AuthError::code`]).
 
 mod algorithm;
 mod claims;
-pub mod dpop;
+pub(crate) mod dpop;
 mod error;
 mod extract;
 pub mod jwks;
@@ -16,11 +16,15 @@ mod permissions;
 mod policy;
 mod validator;
 
-pub use algorithm::{KeyKind, SigningAlgorithm};
+pub use algorithm::SigningAlgorithm;
 pub use claims::Claims;
-pub use error::{AuthError, InvalidToken, Refusal, Scheme};
+pub use error::AuthError;
+pub(crate) use error::InvalidToken;
 pub use extract::bearer_token;
-pub use jwks::{ExpectedIssuer, IssuerCheck, KeySet, KeySetObserver, KeySource, RefreshPolicy};
-pub use permissions::{Permission, ReadAdminMessages, RequirePermission};
+pub(crate) use jwks::KeySetObserver;
+pub use jwks::{ExpectedIssuer, IssuerCheck, KeySet, KeySource, RefreshPolicy};
+pub(crate) use permissions::ReadAdminMessages;
+pub use permissions::{Permission, RequirePermission};
 pub use policy::{TokenPolicy, check_claims};
-pub use validator::{MAX_TOKEN_BYTES, ParsedToken, TokenObserver, Validator, parse_token};
+pub(crate) use validator::TokenObserver;
+pub use validator::{MAX_TOKEN_BYTES, Validator, parse_token};

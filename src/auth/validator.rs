@@ -39,7 +39,7 @@ pub struct Validator {
 /// Told the outcome of every token check: `valid`, or the refusal's [`AuthError::code`] (an
 /// [`InvalidToken::code`] or `keys_unavailable`), and every answer from the cache (the metrics
 /// implement it; `auth` imports nothing above it).
-pub trait TokenObserver: Send + Sync {
+pub(crate) trait TokenObserver: Send + Sync {
     /// One token checked, with its outcome's stable code.
     fn token_checked(&self, outcome: &'static str);
     /// One token check answered from the cache of verified tokens.
@@ -119,7 +119,7 @@ impl Validator {
 
     /// Reports every check's outcome and every cache hit to `observer` (the metrics:
     /// docs/operations.md, "Metrics").
-    pub fn with_observer(mut self, observer: Arc<dyn TokenObserver>) -> Self {
+    pub(crate) fn with_observer(mut self, observer: Arc<dyn TokenObserver>) -> Self {
         self.observer = Some(observer);
         self
     }

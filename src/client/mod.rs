@@ -1,7 +1,7 @@
 //! What `hello-client` needs: which token endpoint to ask, the client-credentials request, a token
 //! cache, and the API call.
 //!
-//! The provider is chosen from the same variables as the server's issuer ([`AuthorityVars`]), so one
+//! The provider is chosen from the same variables as the server's issuer (`AuthorityVars`), so one
 //! `.env` configures both (docs/hello-client.md).
 
 mod dpop;
@@ -12,27 +12,38 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::config::{AuthorityVars, ConfigError, LocalVars};
+use crate::config::defaults::DEMO_CLIENT_ID;
+use crate::config::{AuthorityVars, ConfigError, LocalVars, vars};
 use crate::urls::check_transport;
 
 pub use dpop::ProofKey;
 pub use provider::TokenRequest;
-pub use token::{Token, TokenClient};
+pub(crate) use token::Token;
+pub use token::TokenClient;
 
 /// The largest token-endpoint, metadata or API answer `hello-client` accepts (bytes).
-pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Time allowed for each request to a token endpoint, a metadata document or the API.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The API's base URL when `API_SERVER_URL` is unset: the server's default port (`PORT`) on
+/// localhost. `--help` shows it, and [`ClientSettings::api_server_url`] uses it.
+pub(crate) fn default_api_server_url() -> String {
+    let port = vars::PORT.read_or_default(None).expect("PORT's declared default is a port");
+    format!("http://localhost:{port}")
+}
 
 /// `hello-client`'s settings, from flags, the environment or `.env` (in that order of precedence).
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct ClientSettings {
-    /// Base URL of the API [default: http://localhost:6060]
-    #[arg(long, env = "API_SERVER_URL", value_name = "URL")]
+    /// Base URL of the API (by default the server's own on localhost, `default_api_server_url`)
+    #[arg(long, env = "API_SERVER_URL", value_name = "URL",
+        help = format!("Base URL of the API [default: {}]", default_api_server_url()))]
     pub api_server_url: Option<String>,
-    /// The calling application's client id [local default: demo-client]
-    #[arg(long, env = "CLIENT_ID", value_name = "ID")]
+    /// The calling application's client id (in local mode by default `demo-client`)
+    #[arg(long, env = "CLIENT_ID", value_name = "ID",
+        help = format!("The calling application's client id [local default: {DEMO_CLIENT_ID}]"))]
     pub client_id: Option<String>,
     /// The calling application's client secret (prefer the environment or .env over this flag)
     #[arg(long, env = "CLIENT_SECRET", value_name = "SECRET", hide_env_values = true)]
@@ -121,7 +132,7 @@ impl ClientSettings {
     pub fn api_server_url(&self) -> Result<Url, ConfigError> {
         let value = match Self::get(&self.api_server_url) {
             Some(value) => value,
-            None => format!("http://localhost:{}", crate::config::vars::PORT.read_or_default(None)?),
+            None => default_api_server_url(),
         };
         let url = Url::parse(&value)
             .map_err(|err| ConfigError::new("API_SERVER_URL", format!("{value:?} is not a URL ({err})")))?;
@@ -134,7 +145,7 @@ impl ClientSettings {
 }
 
 /// `GET {api}{path}` with the token (and with DPoP, a fresh proof from `proof_key`); the status
-/// and the body (read up to [`MAX_RESPONSE_BYTES`]).
+/// and the body (read up to `MAX_RESPONSE_BYTES`).
 pub async fn call_api(
     http: &reqwest::Client,
     api: &Url,
@@ -163,7 +174,7 @@ pub async fn call_api(
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
-/// The one HTTP client `hello-client` uses ([`crate::http::client`] with a 10 s timeout); when
+/// The one HTTP client `hello-client` uses (`crate::http::client` with a 10 s timeout); when
 /// the token endpoint and the API are both on loopback (`loopback`), no proxy is used.
 pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
     crate::http::client(REQUEST_TIMEOUT, loopback)

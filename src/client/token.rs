@@ -13,7 +13,7 @@ use super::{ClientError, MAX_RESPONSE_BYTES};
 use crate::urls::check_transport;
 
 /// How long before its expiry a cached token stops being used.
-pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
+pub(super) const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(60);
 
 /// An access token and when it stops being reused.
 #[derive(Clone)]

@@ -179,7 +179,7 @@ impl Authority {
 
     /// Where the server finds the keys and the expected `iss`; `None` for local mode, whose
     /// issuer URL is known only once its listener is bound.
-    pub fn key_source(&self) -> Option<KeySource> {
+    pub(crate) fn key_source(&self) -> Option<KeySource> {
         let discovery = |metadata_url, issuer| Some(KeySource::Discovery { metadata_url, issuer });
         // Entra ID and B2C name the tenant's id where the configuration may name a domain,
         // `common` or a policy: only the host can be checked (docs/providers.md).

@@ -10,7 +10,7 @@ use super::ConfigError;
 
 /// What a setting means when it is unset (or blank).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fallback {
+pub(crate) enum Fallback {
     /// Nothing: the setting is optional, or required in some cases only.
     Unset,
     /// This text, read by the setting's own parser (so a default can never fail its own check).
@@ -21,7 +21,7 @@ pub enum Fallback {
 
 /// What every setting has, whatever its type: enough for `--help` and the docs.
 #[derive(Debug)]
-pub struct About {
+pub(crate) struct About {
     /// The environment variable, e.g. `PORT`; the flag is its lower-case, dashed form (`--port`).
     pub variable: &'static str,
     /// The placeholder in `--help`, e.g. `SECONDS`.
@@ -35,7 +35,7 @@ pub struct About {
 }
 
 /// One setting, declared once: what it is ([`About`]) and how its text becomes a `T`.
-pub struct Setting<T> {
+pub(crate) struct Setting<T> {
     /// Name, help and default.
     pub about: About,
     /// Turns a value into a `T`, or a [`ConfigError`] naming the variable (the first argument).
@@ -44,12 +44,12 @@ pub struct Setting<T> {
 
 impl<T> Setting<T> {
     /// The variable's name, e.g. `PORT`.
-    pub const fn variable(&self) -> &'static str {
+    pub(crate) const fn variable(&self) -> &'static str {
         self.about.variable
     }
 
     /// `value` parsed, else the declared default parsed; `None` when there is neither.
-    pub fn read(&self, value: Option<&str>) -> Result<Option<T>, ConfigError> {
+    pub(crate) fn read(&self, value: Option<&str>) -> Result<Option<T>, ConfigError> {
         let value = value.filter(|value| !value.trim().is_empty());
         match (value, self.about.fallback) {
             (Some(value), _) | (None, Fallback::Value(value)) => (self.parse)(self.about.variable, value).map(Some),
@@ -58,19 +58,19 @@ impl<T> Setting<T> {
     }
 
     /// Like [`Setting::read`], for a setting declared with a [`Fallback::Value`].
-    pub fn read_or_default(&self, value: Option<&str>) -> Result<T, ConfigError> {
+    pub(crate) fn read_or_default(&self, value: Option<&str>) -> Result<T, ConfigError> {
         Ok(self.read(value)?.unwrap_or_else(|| panic!("{} is declared with a default value", self.about.variable)))
     }
 }
 
 impl About {
     /// `--port` for `PORT`.
-    pub fn flag(&self) -> String {
+    pub(crate) fn flag(&self) -> String {
         self.variable.to_ascii_lowercase().replace('_', "-")
     }
 
     /// The default as `--help` shows it (Markdown backticks dropped), if any.
-    pub fn default_text(&self) -> Option<String> {
+    pub(crate) fn default_text(&self) -> Option<String> {
         match self.fallback {
             Fallback::Unset => None,
             Fallback::Value(value) => Some(value.to_owned()),
@@ -79,7 +79,7 @@ impl About {
     }
 
     /// The flag, falling back to the variable; the id is the variable itself.
-    pub fn arg(&self) -> Arg {
+    pub(crate) fn arg(&self) -> Arg {
         let help = match self.default_text() {
             Some(default) => format!("{} [default: {default}]", self.help),
             None => self.help.to_owned(),
@@ -94,17 +94,17 @@ impl About {
 }
 
 /// Adds a flag for each of `settings` to `command`.
-pub fn augment(command: Command, settings: &[&About]) -> Command {
+pub(super) fn augment(command: Command, settings: &[&About]) -> Command {
     command.args(settings.iter().map(|about| about.arg()))
 }
 
 /// The values given, by variable; blank values count as unset and are left out.
 #[derive(Clone, Debug, Default)]
-pub struct Found(BTreeMap<String, String>);
+pub(super) struct Found(BTreeMap<String, String>);
 
 impl Found {
     /// The values of `settings` in a parsed command line (flags win over the environment).
-    pub fn from_matches(settings: &[&About], matches: &ArgMatches) -> Self {
+    pub(super) fn from_matches(settings: &[&About], matches: &ArgMatches) -> Self {
         Self::from_pairs(
             settings,
             settings.iter().filter_map(|about| {
@@ -115,28 +115,28 @@ impl Found {
     }
 
     /// The values among `pairs` that `settings` declare.
-    pub fn from_pairs(settings: &[&About], pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+    pub(super) fn from_pairs(settings: &[&About], pairs: impl IntoIterator<Item = (String, String)>) -> Self {
         let known = |name: &str| settings.iter().any(|about| about.variable == name);
         Self(pairs.into_iter().filter(|(name, value)| known(name) && !value.trim().is_empty()).collect())
     }
 
     /// The text given for `about`, if any.
-    pub fn raw(&self, about: &About) -> Option<&str> {
+    pub(super) fn raw(&self, about: &About) -> Option<&str> {
         self.0.get(about.variable).map(String::as_str)
     }
 
     /// The text given for `about`, owned.
-    pub fn owned(&self, about: &About) -> Option<String> {
+    pub(super) fn owned(&self, about: &About) -> Option<String> {
         self.raw(about).map(str::to_owned)
     }
 
     /// `setting`'s value: given, else its default; `None` when it has neither.
-    pub fn get<T>(&self, setting: &Setting<T>) -> Result<Option<T>, ConfigError> {
+    pub(super) fn get<T>(&self, setting: &Setting<T>) -> Result<Option<T>, ConfigError> {
         setting.read(self.raw(&setting.about))
     }
 
     /// `setting`'s value, given or its declared default value.
-    pub fn value<T>(&self, setting: &Setting<T>) -> Result<T, ConfigError> {
+    pub(super) fn value<T>(&self, setting: &Setting<T>) -> Result<T, ConfigError> {
         setting.read_or_default(self.raw(&setting.about))
     }
 }

@@ -41,13 +41,13 @@ pub struct DpopSettings {
 impl DpopSettings {
     /// How proofs are checked (the API's and the local issuer's token endpoint's); `leeway` is
     /// `CLOCK_SKEW_SECONDS`.
-    pub fn proof_policy(&self, leeway: Duration) -> ProofPolicy {
+    pub(crate) fn proof_policy(&self, leeway: Duration) -> ProofPolicy {
         ProofPolicy { algorithms: self.algorithms.clone(), window: self.proof_window, leeway }
     }
 
     /// The API's DPoP rules and replay store, built once at start-up; `leeway` is
     /// `CLOCK_SKEW_SECONDS`, and `observer` is told every proof check's outcome.
-    pub fn gate(&self, leeway: Duration, observer: Option<Arc<dyn DpopObserver>>) -> Dpop {
+    pub(crate) fn gate(&self, leeway: Duration, observer: Option<Arc<dyn DpopObserver>>) -> Dpop {
         let store = match &self.replay_store {
             ReplayStoreSetting::Memory => ReplayStore::memory(MEMORY_CAPACITY),
             ReplayStoreSetting::Redis(url) => ReplayStore::redis(url).expect("the URL was checked with the settings"),

@@ -26,6 +26,8 @@ fn dotenv_fill_ins(wanted: impl Fn(&str) -> bool) -> Result<Vec<(String, String)
 ///
 /// # Safety
 /// No other thread may be running: call it first thing in `main`, before any runtime starts.
+// The crate's one unsafe code (Cargo.toml, `[lints]`): `set_var` races with other threads.
+#[allow(unsafe_code)]
 pub unsafe fn fill_in_from_dotenv(wanted: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
     for (key, value) in dotenv_fill_ins(wanted)? {
         // SAFETY: the caller guarantees that this thread is the only one.

@@ -21,10 +21,11 @@ use std::time::Duration;
 use url::Url;
 
 pub(crate) use authority::is_multi_tenant;
-pub use authority::{Authority, AuthorityVars};
-pub use dpop::{DpopSettings, ReplayStoreSetting};
+pub(crate) use authority::{Authority, AuthorityVars};
+pub(crate) use dpop::DpopSettings;
 pub(crate) use parse::list;
-pub use vars::{LocalVars, command};
+pub(crate) use vars::LocalVars;
+pub use vars::command;
 
 use crate::auth::{RefreshPolicy, TokenPolicy};
 use declare::Found;
@@ -108,7 +109,7 @@ pub struct Settings {
     pub key_set: RefreshPolicy,
     /// DPoP: the mode, proof algorithms and window, replay store and `PUBLIC_URL` (docs/dpop.md).
     pub dpop: DpopSettings,
-    /// The local issuer's settings (used only when `authority` is [`Authority::Local`]).
+    /// The local issuer's settings (used only when `authority` is `Authority::Local`).
     pub local: LocalIssuerSettings,
     /// `SERVE_DEMO`: whether the browser demo is served at the client origin (by default in
     /// local mode when the origin is a loopback `http` URL).

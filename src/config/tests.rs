@@ -3,6 +3,7 @@
 use super::declare::Fallback;
 use super::*;
 use crate::auth::{KeySource, SigningAlgorithm};
+use crate::config::dpop::ReplayStoreSetting;
 
 /// The metadata URL a discovering issuer is found at.
 fn discovery(s: &Settings) -> Url {

@@ -35,9 +35,9 @@ const fn secret<T>(setting: Setting<T>) -> Setting<T> {
 use Fallback::{Derived, Unset, Value};
 
 // Where the API listens.
-pub const HOST: Setting<String> = setting("HOST", "ADDRESS", Value("127.0.0.1"), "Address to bind", host);
-pub const PORT: Setting<u16> = setting("PORT", "PORT", Value("6060"), "API port; 0 picks a free port", port);
-pub const CLIENT_ORIGIN_URL: Setting<String> = setting(
+pub(crate) const HOST: Setting<String> = setting("HOST", "ADDRESS", Value("127.0.0.1"), "Address to bind", host);
+pub(crate) const PORT: Setting<u16> = setting("PORT", "PORT", Value("6060"), "API port; 0 picks a free port", port);
+pub(crate) const CLIENT_ORIGIN_URL: Setting<String> = setting(
     "CLIENT_ORIGIN_URL",
     "ORIGIN",
     Value("http://localhost:4040"),
@@ -46,41 +46,41 @@ pub const CLIENT_ORIGIN_URL: Setting<String> = setting(
 );
 
 // Which issuer (docs/providers.md): shared with hello-client.
-pub const AUTH0_DOMAIN: Raw =
+pub(crate) const AUTH0_DOMAIN: Raw =
     setting("AUTH0_DOMAIN", "DOMAIN", Unset, "Auth0 tenant domain, e.g. tenant.eu.auth0.com", text);
-pub const ISSUER_BASE_URL: Raw = setting(
+pub(crate) const ISSUER_BASE_URL: Raw = setting(
     "ISSUER_BASE_URL",
     "URL",
     Unset,
     "Any OpenID provider: its issuer URL (metadata at {url}/.well-known/openid-configuration)",
     text,
 );
-pub const AZURE_TENANT_ID: Raw = setting(
+pub(crate) const AZURE_TENANT_ID: Raw = setting(
     "AZURE_TENANT_ID",
     "TENANT",
     Unset,
     "Microsoft Entra ID: the tenant id (the server also takes common or organizations)",
     text,
 );
-pub const AZURE_APP_CLIENT_ID: Raw =
+pub(crate) const AZURE_APP_CLIENT_ID: Raw =
     setting("AZURE_APP_CLIENT_ID", "ID", Unset, "Microsoft Entra ID / B2C: the API's application (client) id", text);
-pub const AZURE_AUTHORITY_HOST: Raw = setting(
+pub(crate) const AZURE_AUTHORITY_HOST: Raw = setting(
     "AZURE_AUTHORITY_HOST",
     "URL",
     Value("https://login.microsoftonline.com"),
     "Microsoft Entra ID authority host",
     text,
 );
-pub const AZURE_B2C_TENANT_NAME: Raw = setting(
+pub(crate) const AZURE_B2C_TENANT_NAME: Raw = setting(
     "AZURE_B2C_TENANT_NAME",
     "NAME",
     Unset,
     "Azure AD B2C tenant name (the part before .onmicrosoft.com)",
     text,
 );
-pub const AZURE_B2C_POLICY: Raw =
+pub(crate) const AZURE_B2C_POLICY: Raw =
     setting("AZURE_B2C_POLICY", "POLICY", Unset, "Azure AD B2C user-flow policy, e.g. B2C_1_signupsignin", text);
-pub const AZURE_B2C_AUTHORITY_HOST: Raw = setting(
+pub(crate) const AZURE_B2C_AUTHORITY_HOST: Raw = setting(
     "AZURE_B2C_AUTHORITY_HOST",
     "URL",
     Derived("`https://{name}.b2clogin.com`"),
@@ -91,57 +91,57 @@ pub const AZURE_B2C_AUTHORITY_HOST: Raw = setting(
 // Token rules.
 const AUDIENCE_DEFAULT: Fallback =
     Derived("local mode: `https://hello-world.example.com`; Entra ID: `api://{app}`, `{app}`; B2C: `{app}`");
-pub const AUTH0_AUDIENCE: Setting<Vec<String>> = setting(
+pub(crate) const AUTH0_AUDIENCE: Setting<Vec<String>> = setting(
     "AUTH0_AUDIENCE",
     "AUDIENCES",
     AUDIENCE_DEFAULT,
     "Accepted aud values, comma-separated; required with AUTH0_DOMAIN and ISSUER_BASE_URL",
     list,
 );
-pub const AUDIENCE: Setting<Vec<String>> =
+pub(crate) const AUDIENCE: Setting<Vec<String>> =
     setting("AUDIENCE", "AUDIENCES", AUDIENCE_DEFAULT, "Same as --auth0-audience (set only one of them)", list);
-pub const AZURE_ALLOWED_TENANTS: Raw = setting(
+pub(crate) const AZURE_ALLOWED_TENANTS: Raw = setting(
     "AZURE_ALLOWED_TENANTS",
     "TENANTS",
     Unset,
     "Tenant ids accepted with AZURE_TENANT_ID=common or organizations, or with ISSUER_BASE_URL",
     text,
 );
-pub const PERMISSIONS_CLAIM: Setting<Vec<String>> = setting(
+pub(crate) const PERMISSIONS_CLAIM: Setting<Vec<String>> = setting(
     "PERMISSIONS_CLAIM",
     "CLAIMS",
     Derived("`permissions` (Entra and B2C presets: `roles`)"),
     "Claims that carry permissions, comma-separated",
     list,
 );
-pub const TOKEN_ALGORITHMS: Setting<Vec<SigningAlgorithm>> = setting(
+pub(crate) const TOKEN_ALGORITHMS: Setting<Vec<SigningAlgorithm>> = setting(
     "TOKEN_ALGORITHMS",
     "ALGORITHMS",
     Value("RS256"),
     "Accepted signature algorithms, comma-separated (RS/PS 256/384/512, ES256, ES384, EdDSA)",
     algorithms,
 );
-pub const CLOCK_SKEW_SECONDS: Setting<Duration> =
+pub(crate) const CLOCK_SKEW_SECONDS: Setting<Duration> =
     setting("CLOCK_SKEW_SECONDS", "SECONDS", Value("5"), "Leeway for exp, nbf and iat, in seconds", seconds::<0>);
 
 // The key-set cache and the token cache.
-pub const JWKS_CACHE_SECONDS: Setting<Duration> =
+pub(crate) const JWKS_CACHE_SECONDS: Setting<Duration> =
     setting("JWKS_CACHE_SECONDS", "SECONDS", Value("600"), "How long fetched keys are fresh, in seconds", seconds::<1>);
-pub const JWKS_COOLDOWN_SECONDS: Setting<Duration> = setting(
+pub(crate) const JWKS_COOLDOWN_SECONDS: Setting<Duration> = setting(
     "JWKS_COOLDOWN_SECONDS",
     "SECONDS",
     Value("30"),
     "Least time between two refreshes caused by unknown kids, in seconds",
     seconds::<0>,
 );
-pub const JWKS_RETRY_SECONDS: Setting<Duration> = setting(
+pub(crate) const JWKS_RETRY_SECONDS: Setting<Duration> = setting(
     "JWKS_RETRY_SECONDS",
     "SECONDS",
     Value("3"),
     "Least time between two attempts after a failed key-set fetch, in seconds",
     seconds::<1>,
 );
-pub const TOKEN_CACHE_SIZE: Setting<usize> = setting(
+pub(crate) const TOKEN_CACHE_SIZE: Setting<usize> = setting(
     "TOKEN_CACHE_SIZE",
     "COUNT",
     Value("10000"),
@@ -150,14 +150,14 @@ pub const TOKEN_CACHE_SIZE: Setting<usize> = setting(
 );
 
 // The browser demo and operations.
-pub const SERVE_DEMO: Setting<bool> = setting(
+pub(crate) const SERVE_DEMO: Setting<bool> = setting(
     "SERVE_DEMO",
     "BOOL",
     Derived("true in local mode when `CLIENT_ORIGIN_URL` is a loopback `http` URL, false otherwise"),
     "Serve the browser demo at CLIENT_ORIGIN_URL (loopback http only)",
     boolean,
 );
-pub const DRAIN_SECONDS: Setting<Duration> = setting(
+pub(crate) const DRAIN_SECONDS: Setting<Duration> = setting(
     "DRAIN_SECONDS",
     "SECONDS",
     Value("0"),
@@ -165,34 +165,34 @@ pub const DRAIN_SECONDS: Setting<Duration> = setting(
      so that load balancers stop sending requests first",
     seconds::<0>,
 );
-pub const METRICS: Setting<bool> =
+pub(crate) const METRICS: Setting<bool> =
     setting("METRICS", "BOOL", Value("on"), "Serve Prometheus metrics at /metrics (on or off)", boolean);
 
 // The local issuer (local mode): the port and secrets are shared with hello-client.
-pub const LOCAL_ISSUER_PORT: Setting<u16> = setting(
+pub(crate) const LOCAL_ISSUER_PORT: Setting<u16> = setting(
     "LOCAL_ISSUER_PORT",
     "PORT",
     Value("6061"),
     "Local mode: the local issuer's port on loopback (for the server, 0 picks a free port)",
     port,
 );
-pub const LOCAL_CLIENT_SECRET: Raw = secret(setting(
+pub(crate) const LOCAL_CLIENT_SECRET: Raw = secret(setting(
     "LOCAL_CLIENT_SECRET",
     "SECRET",
     Value(DEMO_CLIENT_SECRET),
     "Local mode: demo-client's secret",
     text,
 ));
-pub const LOCAL_ADMIN_SECRET: Raw =
+pub(crate) const LOCAL_ADMIN_SECRET: Raw =
     secret(setting("LOCAL_ADMIN_SECRET", "SECRET", Value(DEMO_ADMIN_SECRET), "Local mode: demo-admin's secret", text));
-pub const LOCAL_ISSUER_KEY_FILE: Setting<PathBuf> = setting(
+pub(crate) const LOCAL_ISSUER_KEY_FILE: Setting<PathBuf> = setting(
     "LOCAL_ISSUER_KEY_FILE",
     "FILE",
     Value(".local-issuer-key.pem"),
     "Local mode: the local issuer's signing key, kept across restarts",
     path,
 );
-pub const RUST_LOG: Raw = setting("RUST_LOG", "FILTER", Value("info"), "Log filter (env_logger syntax)", text);
+pub(crate) const RUST_LOG: Raw = setting("RUST_LOG", "FILTER", Value("info"), "Log filter (env_logger syntax)", text);
 
 /// The issuer variables, in `--help` order.
 pub(super) const AUTHORITY: &[&About] = &[
@@ -247,7 +247,7 @@ pub fn command() -> Command {
 }
 
 /// The variable names [`command`] declares, e.g. `PORT`.
-pub fn names() -> Vec<&'static str> {
+pub(crate) fn names() -> Vec<&'static str> {
     server().into_iter().map(|about| about.variable).collect()
 }
 

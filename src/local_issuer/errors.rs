@@ -10,7 +10,7 @@ use serde_json::json;
 
 /// A token-endpoint error.
 #[derive(Debug, thiserror::Error)]
-pub enum TokenError {
+pub(crate) enum TokenError {
     /// 400 `invalid_request`: a malformed or incomplete request.
     #[error("{0}")]
     InvalidRequest(&'static str),

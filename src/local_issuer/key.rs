@@ -39,7 +39,7 @@ pub struct SigningKey {
 
 impl SigningKey {
     /// Loads the key at `path`, or generates a 2048-bit one and saves it there (mode 0600).
-    pub fn load_or_create(path: &Path) -> Result<Self, KeyFileError> {
+    pub(crate) fn load_or_create(path: &Path) -> Result<Self, KeyFileError> {
         let shown = path.display().to_string();
         let io = |source| KeyFileError::Io { path: shown.clone(), source };
         match std::fs::read_to_string(path) {
@@ -101,7 +101,7 @@ impl SigningKey {
     }
 
     /// Signs `claims` as an RS256 access token with this key's `kid` and `typ: at+jwt` (RFC 9068).
-    pub fn sign_access_token(&self, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
+    pub(crate) fn sign_access_token(&self, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.kid = Some(self.kid.clone());
         header.typ = Some("at+jwt".to_owned());

@@ -42,11 +42,10 @@ use std::net::TcpListener;
 use actix_web::http::{Method, header};
 use actix_web::web;
 
-pub use errors::TokenError;
-pub use key::{KeyFileError, SigningKey, generate_pem};
-pub use sign_in::SignIn;
-pub use state::{DemoClient, IssuerState, SPA_CLIENT_ID, TOKEN_LIFETIME_SECS, ValidatorSlot, demo_clients};
-pub use users::{User, demo_users};
+pub(crate) use key::KeyFileError;
+pub use key::{SigningKey, generate_pem};
+pub(crate) use sign_in::SignIn;
+pub(crate) use state::{IssuerState, SPA_CLIENT_ID, ValidatorSlot, demo_clients};
 
 use crate::routes::{get_only, only};
 

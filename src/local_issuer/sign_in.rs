@@ -65,7 +65,7 @@ impl Weigh for Code {
 }
 
 /// The sign-in state of the local issuer.
-pub struct SignIn {
+pub(crate) struct SignIn {
     pub(super) client_origin: String,
     pub(super) users: Vec<User>,
     sessions: Mutex<Store<Session>>,
@@ -75,7 +75,7 @@ pub struct SignIn {
 
 impl SignIn {
     /// Sign-in for the SPA at `client_origin` (`CLIENT_ORIGIN_URL`).
-    pub fn new(client_origin: &str) -> Self {
+    pub(crate) fn new(client_origin: &str) -> Self {
         Self {
             client_origin: client_origin.trim_end_matches('/').to_owned(),
             users: demo_users(),

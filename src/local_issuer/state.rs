@@ -11,10 +11,10 @@ use crate::auth::{Permission, ReadAdminMessages, Validator};
 use crate::config::{LocalIssuerSettings, defaults};
 
 /// Lifetime of issued tokens, in seconds.
-pub const TOKEN_LIFETIME_SECS: u64 = 3600;
+pub(crate) const TOKEN_LIFETIME_SECS: u64 = 3600;
 
 /// The public SPA client's id.
-pub const SPA_CLIENT_ID: &str = "demo-spa";
+pub(crate) const SPA_CLIENT_ID: &str = "demo-spa";
 
 /// A client the local issuer knows.
 #[derive(Clone, Debug)]
@@ -28,7 +28,7 @@ pub struct DemoClient {
 }
 
 /// The two demo clients, with their configured secrets.
-pub fn demo_clients(settings: &LocalIssuerSettings) -> Vec<DemoClient> {
+pub(crate) fn demo_clients(settings: &LocalIssuerSettings) -> Vec<DemoClient> {
     vec![
         DemoClient { id: defaults::DEMO_CLIENT_ID, secret: settings.client_secret.clone(), permissions: vec![] },
         DemoClient {
@@ -41,7 +41,7 @@ pub fn demo_clients(settings: &LocalIssuerSettings) -> Vec<DemoClient> {
 
 /// The validator `/userinfo` checks tokens with: the API's own, set once it exists (the API's
 /// validator trusts the issuer through discovery, so it is made after the issuer starts).
-pub type ValidatorSlot = Arc<OnceLock<web::Data<Validator>>>;
+pub(crate) type ValidatorSlot = Arc<OnceLock<web::Data<Validator>>>;
 
 /// Everything the issuer's handlers share.
 pub struct IssuerState {
@@ -69,7 +69,7 @@ impl IssuerState {
     }
 
     /// Where start-up puts the API's validator for `/userinfo`.
-    pub fn validator_slot(&self) -> ValidatorSlot {
+    pub(crate) fn validator_slot(&self) -> ValidatorSlot {
         Arc::clone(&self.validator)
     }
 

@@ -8,7 +8,7 @@ use crate::auth::{Permission, ReadAdminMessages};
 
 /// A person who can sign in.
 #[derive(Debug)]
-pub struct User {
+pub(crate) struct User {
     /// The token `sub`.
     pub id: &'static str,
     /// The login name.
@@ -24,7 +24,7 @@ pub struct User {
 }
 
 /// The two demo users.
-pub fn demo_users() -> Vec<User> {
+pub(crate) fn demo_users() -> Vec<User> {
     vec![
         User {
             id: "local|admin",
@@ -47,13 +47,13 @@ pub fn demo_users() -> Vec<User> {
 
 impl User {
     /// The part of the email before `@`.
-    pub fn nickname(&self) -> &'static str {
+    pub(crate) fn nickname(&self) -> &'static str {
         self.email.split('@').next().unwrap_or(self.email)
     }
 
     /// A round avatar with the user's initial, as a `data:` URL: the samples' Profile pages show
     /// `picture`, and a `data:` URL needs no request the page's policy might forbid.
-    pub fn picture(&self) -> String {
+    pub(crate) fn picture(&self) -> String {
         let initial = self.nickname().chars().next().unwrap_or('?').to_ascii_uppercase();
         let svg = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"128\" height=\"128\" viewBox=\"0 0 128 128\">\
@@ -66,7 +66,7 @@ impl User {
     }
 
     /// Adds the profile claims to `claims` (the ID token and `/userinfo` answer the same ones).
-    pub fn add_profile(&self, claims: &mut Value) {
+    pub(crate) fn add_profile(&self, claims: &mut Value) {
         claims["email"] = json!(self.email);
         claims["email_verified"] = json!(true);
         claims["name"] = json!(self.email);

@@ -8,7 +8,7 @@ use actix_web::http::header::{self, HeaderName};
 /// readable by the page (docs/dpop.md), a day's preflight cache, no credentials.
 /// Other origins are served without CORS headers (so the browser withholds the answer); only
 /// their preflights are refused.
-pub fn cors(origin: &str, methods: &[&'static str]) -> Cors {
+pub(crate) fn cors(origin: &str, methods: &[&'static str]) -> Cors {
     Cors::default()
         .allowed_origin(origin)
         .allowed_methods(methods.iter().copied())

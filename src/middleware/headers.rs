@@ -6,7 +6,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// The headers docs/contract.md, "Headers on every response" lists, in order.
-pub const SECURITY_HEADERS: [(&str, &str); 9] = [
+pub(crate) const SECURITY_HEADERS: [(&str, &str); 9] = [
     ("x-xss-protection", "0"),
     ("strict-transport-security", "max-age=31536000; includeSubDomains"),
     ("x-frame-options", "deny"),

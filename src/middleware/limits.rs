@@ -11,8 +11,8 @@ pub const REQUEST_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle keep-alive connections are closed after this time.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Time a client gets to close the connection after the response, before it is dropped.
-pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// Concurrent connections per worker.
-pub const MAX_CONNECTIONS_PER_WORKER: usize = 10_000;
+pub(crate) const MAX_CONNECTIONS_PER_WORKER: usize = 10_000;
 /// The largest request body any route reads (raw, form or JSON): 64 KiB; more is a 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

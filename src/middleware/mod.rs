@@ -16,8 +16,6 @@ pub mod limits;
 mod server;
 mod stack;
 
-pub use cors::cors;
-pub use headers::SECURITY_HEADERS;
+pub(crate) use cors::cors;
 pub(crate) use server::{ServerOptions, serve};
-pub use stack::ACCESS_LOG;
 pub(crate) use stack::StackConfig;

@@ -24,7 +24,7 @@ use crate::metrics::{Metrics, UNMATCHED_ROUTE};
 
 /// The access log's target, stable whatever file writes it (`RUST_LOG=hello_api::middleware=warn`
 /// silences it).
-pub const ACCESS_LOG: &str = "hello_api::middleware";
+pub(crate) const ACCESS_LOG: &str = "hello_api::middleware";
 
 /// What differs between the servers' stacks.
 #[derive(Clone, Default)]

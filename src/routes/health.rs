@@ -14,11 +14,11 @@ use crate::auth::KeySet;
 use crate::auth::dpop::ReplayStore;
 
 /// `Retry-After` of a 503 from `/health/ready`, in seconds.
-pub const NOT_READY_RETRY_AFTER_SECONDS: u64 = 5;
+pub(crate) const NOT_READY_RETRY_AFTER_SECONDS: u64 = 5;
 
 /// Whether the API should get traffic: a key set is loaded and no graceful stop has begun.
 #[derive(Clone)]
-pub struct Readiness {
+pub(crate) struct Readiness {
     key_set: Arc<KeySet>,
     stopping: Arc<AtomicBool>,
     drain: Duration,
@@ -28,19 +28,19 @@ pub struct Readiness {
 impl Readiness {
     /// Readiness of an API that trusts `key_set`; not stopping. A stop waits `drain`
     /// (`DRAIN_SECONDS`) after turning readiness off.
-    pub fn new(key_set: Arc<KeySet>, drain: Duration) -> Self {
+    pub(crate) fn new(key_set: Arc<KeySet>, drain: Duration) -> Self {
         Self { key_set, stopping: Arc::new(AtomicBool::new(false)), drain, replay_store: None }
     }
 
     /// Not ready either while `store` (the DPoP replay store) cannot be reached.
-    pub fn with_replay_store(mut self, store: Arc<ReplayStore>) -> Self {
+    pub(crate) fn with_replay_store(mut self, store: Arc<ReplayStore>) -> Self {
         self.replay_store = Some(store);
         self
     }
 
     /// The first step of a graceful stop: from now on `/health/ready` answers 503, while every
     /// request is still served for `drain`, long enough for load balancers to notice.
-    pub async fn drain(&self) {
+    pub(crate) async fn drain(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         if !self.drain.is_zero() {
             log::info!("not ready: draining for {} s before closing the listeners", self.drain.as_secs());
@@ -51,13 +51,13 @@ impl Readiness {
 
 /// `{"status":"live"}`.
 #[derive(Serialize, ToSchema)]
-pub struct Live {
+pub(crate) struct Live {
     status: LiveStatus,
 }
 
 /// The one status of [`Live`].
 #[derive(Serialize, ToSchema)]
-pub enum LiveStatus {
+pub(crate) enum LiveStatus {
     /// `live`
     #[serde(rename = "live")]
     Live,
@@ -65,7 +65,7 @@ pub enum LiveStatus {
 
 /// `{"status":"ready","keys":N}`.
 #[derive(Serialize, ToSchema)]
-pub struct Ready {
+pub(crate) struct Ready {
     status: ReadyStatus,
     /// Usable keys in the key set in use.
     #[schema(minimum = 0)]
@@ -74,7 +74,7 @@ pub struct Ready {
 
 /// The one status of [`Ready`].
 #[derive(Serialize, ToSchema)]
-pub enum ReadyStatus {
+pub(crate) enum ReadyStatus {
     /// `ready`
     #[serde(rename = "ready")]
     Ready,
@@ -82,14 +82,14 @@ pub enum ReadyStatus {
 
 /// `{"status":"not ready","reason":"…"}`.
 #[derive(Serialize, ToSchema)]
-pub struct NotReady {
+pub(crate) struct NotReady {
     status: NotReadyStatus,
     reason: NotReadyReason,
 }
 
 /// The one status of [`NotReady`].
 #[derive(Serialize, ToSchema)]
-pub enum NotReadyStatus {
+pub(crate) enum NotReadyStatus {
     /// `not ready`
     #[serde(rename = "not ready")]
     NotReady,
@@ -97,7 +97,7 @@ pub enum NotReadyStatus {
 
 /// Why the API is not ready.
 #[derive(Serialize, ToSchema)]
-pub enum NotReadyReason {
+pub(crate) enum NotReadyReason {
     /// No key set was ever loaded: no token could be checked.
     #[serde(rename = "no key set loaded yet")]
     NoKeySet,
@@ -118,7 +118,7 @@ pub enum NotReadyReason {
         (status = 200, description = "The process serves requests.", body = Live),
     )
 )]
-pub async fn live() -> HttpResponse {
+pub(crate) async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Live { status: LiveStatus::Live })
 }
 
@@ -135,7 +135,7 @@ pub async fn live() -> HttpResponse {
             headers(("Retry-After" = u64, description = "Seconds to wait before asking again."))),
     )
 )]
-pub async fn ready(readiness: web::Data<Readiness>) -> HttpResponse {
+pub(crate) async fn ready(readiness: web::Data<Readiness>) -> HttpResponse {
     let reason = if readiness.stopping.load(Ordering::SeqCst) {
         NotReadyReason::Stopping
     } else {

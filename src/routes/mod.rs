@@ -1,11 +1,11 @@
 //! HTTP routes, one file per resource, the route table that registers them and feeds the OpenAPI
 //! document (`table.rs`), the schemas of the error bodies they share, and the resource builder.
 
-pub mod health;
+pub(crate) mod health;
 pub mod messages;
-pub mod openapi;
-pub mod schemas;
-pub mod table;
+pub(crate) mod openapi;
+pub(crate) mod schemas;
+pub(crate) mod table;
 
 use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
@@ -26,7 +26,7 @@ where
 }
 
 /// [`only`] for `GET`.
-pub fn get_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
+pub(crate) fn get_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,

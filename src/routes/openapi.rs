@@ -22,11 +22,11 @@ use crate::config::Authority;
 use crate::urls::metadata_url;
 
 /// The name of the bearer-token security scheme.
-pub const BEARER: &str = "bearer";
+pub(crate) const BEARER: &str = "bearer";
 /// The name of the DPoP security scheme (RFC 9449, docs/dpop.md).
-pub const DPOP: &str = "DPoP";
+pub(crate) const DPOP: &str = "DPoP";
 /// The name of the client-credentials security scheme.
-pub const CLIENT_CREDENTIALS: &str = "oauth2";
+pub(crate) const CLIENT_CREDENTIALS: &str = "oauth2";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,7 +44,7 @@ pub const CLIENT_CREDENTIALS: &str = "oauth2";
 struct ApiDoc;
 
 /// Where a caller gets a token, for the `oauth2` scheme's `tokenUrl`.
-pub enum TokenEndpoint<'a> {
+pub(crate) enum TokenEndpoint<'a> {
     /// Local mode: the embedded issuer at this URL (`http://localhost:{port}/`, its name).
     Local(&'a str),
     /// The configured issuer.
@@ -52,7 +52,7 @@ pub enum TokenEndpoint<'a> {
 }
 
 /// The document, serialized, for the issuer the server trusts.
-pub fn document(token_endpoint: TokenEndpoint<'_>) -> String {
+pub(crate) fn document(token_endpoint: TokenEndpoint<'_>) -> String {
     let mut document = ApiDoc::openapi();
     let routes = routes();
     add_routes(&mut document, &routes);
@@ -190,7 +190,7 @@ fn add_security_schemes(document: &mut Document, token_endpoint: TokenEndpoint<'
 }
 
 /// Registers `GET /openapi.json`, serving `document` (from [`document`]).
-pub fn configure(document: String) -> impl FnOnce(&mut actix_web::web::ServiceConfig) {
+pub(crate) fn configure(document: String) -> impl FnOnce(&mut actix_web::web::ServiceConfig) {
     let document = actix_web::web::Bytes::from(document);
     move |config| {
         config.service(super::get_only("/openapi.json", move || {

@@ -5,7 +5,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 /// An object whose only member `name` is one of `values`.
-pub fn object_of_one(name: &str, values: &[&str], description: &str) -> ObjectBuilder {
+pub(crate) fn object_of_one(name: &str, values: &[&str], description: &str) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(description))
@@ -17,7 +17,7 @@ pub fn object_of_one(name: &str, values: &[&str], description: &str) -> ObjectBu
 macro_rules! exact_schema {
     ($(#[$doc:meta])* $name:ident => $schema:expr) => {
         $(#[$doc])*
-        pub struct $name;
+        pub(crate) struct $name;
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -73,11 +73,11 @@ exact_schema!(
 );
 
 /// The name of the 403 body's schema, [`forbidden`].
-pub const FORBIDDEN: &str = "Forbidden";
+pub(crate) const FORBIDDEN: &str = "Forbidden";
 
 /// 403: a valid token without the permission; `error_description` is `Requires <permission>` for
 /// one of `permissions` (every permission a route of the table requires).
-pub fn forbidden<'a>(permissions: impl IntoIterator<Item = &'a str>) -> RefOr<Schema> {
+pub(crate) fn forbidden<'a>(permissions: impl IntoIterator<Item = &'a str>) -> RefOr<Schema> {
     let descriptions: Vec<String> =
         permissions.into_iter().map(|permission| format!("Requires {permission}")).collect();
     let schema = object_of_one("message", &["Permission denied"], "A valid token without the permission.")

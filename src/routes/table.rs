@@ -16,7 +16,7 @@ use super::{health, messages};
 use crate::auth::{Claims, Permission, RequirePermission};
 
 /// Every route the OpenAPI document describes. A new route is one line here.
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     vec![
         Route::new(messages::__path_public, messages::public),
         Route::new(messages::__path_protected, messages::protected),
@@ -27,7 +27,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Registers every route of [`routes`].
-pub fn configure(config: &mut web::ServiceConfig) {
+pub(crate) fn configure(config: &mut web::ServiceConfig) {
     for route in routes() {
         (route.register)(config);
     }
@@ -35,7 +35,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 /// What a request must carry to reach a handler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     /// Nothing.
     Open,
     /// A valid access token.
@@ -62,7 +62,7 @@ impl Access {
 /// What an extractor demands of a request. Every extractor a documented handler takes implements
 /// it; a new extractor type that guards a handler must say so here, or the document would call
 /// its route open.
-pub trait Demand {
+pub(crate) trait Demand {
     /// The extractor's demand.
     const ACCESS: Access;
 }
@@ -98,7 +98,7 @@ demand_of_arguments!(A, B, C);
 demand_of_arguments!(A, B, C, D);
 
 /// One route: how actix serves it and how the document describes it.
-pub struct Route {
+pub(crate) struct Route {
     /// The path, e.g. `/api/messages/admin`.
     pub path: String,
     /// The one method it answers.
@@ -114,7 +114,7 @@ pub struct Route {
 impl Route {
     /// `handler`, described by `doc`: the `__path_<handler>` type that `#[utoipa::path]`
     /// generates beside it, which holds the path, the method and the responses.
-    pub fn new<D, F, Args>(_doc: D, handler: F) -> Self
+    pub(crate) fn new<D, F, Args>(_doc: D, handler: F) -> Self
     where
         D: utoipa::Path + SchemaReferences + Tags<'static>,
         F: Handler<Args>,
@@ -142,7 +142,7 @@ impl Route {
     }
 
     /// The operation of the `#[utoipa::path]` attribute, with its tags.
-    pub fn operation(&self) -> Operation {
+    pub(crate) fn operation(&self) -> Operation {
         let mut operation = (self.operation)();
         let tags = (self.tags)();
         if !tags.is_empty() {
@@ -152,13 +152,13 @@ impl Route {
     }
 
     /// The schemas its bodies use, by name.
-    pub fn schemas(&self, schemas: &mut Vec<(String, RefOr<Schema>)>) {
+    pub(crate) fn schemas(&self, schemas: &mut Vec<(String, RefOr<Schema>)>) {
         (self.schemas)(schemas);
     }
 }
 
 /// The method's name, as actix and the `Allow` header spell it.
-pub fn method_name(method: &HttpMethod) -> &'static str {
+pub(crate) fn method_name(method: &HttpMethod) -> &'static str {
     match method {
         HttpMethod::Get => "GET",
         HttpMethod::Post => "POST",

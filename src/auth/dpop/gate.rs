@@ -27,13 +27,13 @@ pub enum DpopMode {
 
 /// Told the outcome of every proof check: `valid`, a [`ProofError::code`], or
 /// `store_unavailable` (the metrics implement it; `auth` imports nothing above it).
-pub trait DpopObserver: Send + Sync {
+pub(crate) trait DpopObserver: Send + Sync {
     /// One proof checked, with its outcome's stable code.
     fn proof_checked(&self, outcome: &'static str);
 }
 
 /// The API's DPoP settings and replay store.
-pub struct Dpop {
+pub(crate) struct Dpop {
     mode: DpopMode,
     policy: ProofPolicy,
     public_url: Option<Url>,
@@ -52,24 +52,24 @@ fn unix_now() -> f64 {
 impl Dpop {
     /// DPoP in `mode`, checking proofs under `policy`; `public_url` (`PUBLIC_URL`) is the API's
     /// external base URL for `htu`, else `http://{Host}` of each request.
-    pub fn new(mode: DpopMode, policy: ProofPolicy, public_url: Option<Url>, store: Arc<ReplayStore>) -> Self {
+    pub(crate) fn new(mode: DpopMode, policy: ProofPolicy, public_url: Option<Url>, store: Arc<ReplayStore>) -> Self {
         let algs = policy.algorithms.iter().map(|alg| alg.name()).collect::<Vec<_>>().join(" ").into();
         Self { mode, policy, public_url, store, algs, observer: None }
     }
 
     /// Reports every proof check's outcome to `observer`.
-    pub fn with_observer(mut self, observer: Arc<dyn DpopObserver>) -> Self {
+    pub(crate) fn with_observer(mut self, observer: Arc<dyn DpopObserver>) -> Self {
         self.observer = Some(observer);
         self
     }
 
     /// The mode.
-    pub fn mode(&self) -> DpopMode {
+    pub(crate) fn mode(&self) -> DpopMode {
         self.mode
     }
 
     /// The replay store (for `/health/ready`).
-    pub fn store(&self) -> &Arc<ReplayStore> {
+    pub(crate) fn store(&self) -> &Arc<ReplayStore> {
         &self.store
     }
 

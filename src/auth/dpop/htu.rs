@@ -6,7 +6,7 @@
 use url::Url;
 
 /// `url` in normal form without query and fragment, or `None` when it is no absolute http(s) URL.
-pub fn normalise(url: &str) -> Option<String> {
+pub(crate) fn normalise(url: &str) -> Option<String> {
     let mut url = Url::parse(url).ok()?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() || url.host().is_none() {
         return None;

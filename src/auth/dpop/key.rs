@@ -30,7 +30,7 @@ pub(super) fn proof_key(jwk: &Map<String, Value>, alg: SigningAlgorithm) -> Resu
 /// The RFC 7638 JWK SHA-256 thumbprint, base64url without padding: the SHA-256 of the key's
 /// required members, in lexicographic order, as JSON without whitespace. `None` for a key type
 /// this server does not verify.
-pub fn thumbprint(jwk: &Map<String, Value>) -> Option<String> {
+pub(crate) fn thumbprint(jwk: &Map<String, Value>) -> Option<String> {
     let kty = jwk.get("kty")?.as_str()?;
     let required: &[&str] = match kty {
         "EC" => &["crv", "kty", "x", "y"],

@@ -16,10 +16,10 @@ mod proof;
 mod redis_store;
 mod replay;
 
-pub use error::ProofError;
-pub use gate::{Dpop, DpopMode, DpopObserver};
-pub use htu::normalise as normalise_htu;
-pub use key::thumbprint;
-pub use proof::{MAX_JTI_BYTES, MAX_PROOF_BYTES, ProofPolicy, ProofRequest, VerifiedProof, check_proof};
-pub use redis_store::RedisReplayStore;
-pub use replay::{MEMORY_CAPACITY, MemoryReplayStore, ReplayError, ReplayStore};
+pub(crate) use error::ProofError;
+pub(crate) use gate::{Dpop, DpopMode, DpopObserver};
+#[cfg(test)]
+pub(crate) use key::thumbprint;
+pub(crate) use proof::{ProofPolicy, ProofRequest, check_proof};
+pub(crate) use redis_store::RedisReplayStore;
+pub(crate) use replay::{MEMORY_CAPACITY, ReplayError, ReplayStore};

@@ -16,9 +16,9 @@ use crate::auth::algorithm::SigningAlgorithm;
 
 /// Proofs longer than this are refused before any parsing (8 KiB: an RSA-8192 `jwk` and
 /// signature fit; an ES256 proof is about 600 bytes).
-pub const MAX_PROOF_BYTES: usize = 8 * 1024;
+pub(crate) const MAX_PROOF_BYTES: usize = 8 * 1024;
 /// A longer `jti` is refused: it is remembered, and 256 bytes is ample for a random identifier.
-pub const MAX_JTI_BYTES: usize = 256;
+pub(crate) const MAX_JTI_BYTES: usize = 256;
 
 /// How proofs are checked (`DPOP_ALGORITHMS`, `DPOP_PROOF_SECONDS`, `CLOCK_SKEW_SECONDS`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct ProofPolicy {
 
 /// What the proof must be for.
 #[derive(Clone, Copy, Debug)]
-pub struct ProofRequest<'a> {
+pub(crate) struct ProofRequest<'a> {
     /// The request's method, e.g. `GET` (compared exactly, as methods are case-sensitive).
     pub method: &'a str,
     /// The request's absolute URL; query and fragment are ignored.
@@ -47,7 +47,7 @@ pub struct ProofRequest<'a> {
 
 /// An accepted proof: what the replay check and a token issuer need.
 #[derive(Clone, Debug, PartialEq)]
-pub struct VerifiedProof {
+pub(crate) struct VerifiedProof {
     /// The RFC 7638 SHA-256 thumbprint of the proof's key (base64url).
     pub jkt: String,
     /// The proof's unique identifier.
@@ -60,7 +60,7 @@ pub struct VerifiedProof {
 }
 
 /// Checks `proof` for `request` under `policy` at `now` (seconds since the Unix epoch).
-pub fn check_proof(
+pub(crate) fn check_proof(
     proof: &str,
     request: &ProofRequest<'_>,
     policy: &ProofPolicy,

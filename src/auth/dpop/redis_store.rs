@@ -21,7 +21,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(2);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 /// A Redis replay store; connects on first use, reconnects by itself.
-pub struct RedisReplayStore {
+pub(crate) struct RedisReplayStore {
     client: redis::Client,
     connection: tokio::sync::Mutex<Connection>,
 }
@@ -34,7 +34,7 @@ struct Connection {
 
 impl RedisReplayStore {
     /// A store at `url` (`redis://host:port[/db]`), not yet connected.
-    pub fn new(url: &str) -> Result<Self, String> {
+    pub(crate) fn new(url: &str) -> Result<Self, String> {
         if !url.starts_with("redis://") {
             return Err(format!("{url:?} is not memory or a redis://host:port[/db] URL"));
         }

@@ -12,11 +12,11 @@ use super::proof::VerifiedProof;
 use super::redis_store::RedisReplayStore;
 
 /// How many unexpired proofs `memory` remembers (about 100 bytes each: 10 MB at most).
-pub const MEMORY_CAPACITY: usize = 100_000;
+pub(crate) const MEMORY_CAPACITY: usize = 100_000;
 
 /// Why a proof cannot be accepted now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReplayError {
+pub(crate) enum ReplayError {
     /// Its `jti` was used before with the same key, within the window.
     Reused,
     /// The store is full or unreachable: try again after `retry_after`.
@@ -27,7 +27,7 @@ pub enum ReplayError {
 }
 
 /// Where used proofs are remembered (`DPOP_REPLAY_STORE`).
-pub enum ReplayStore {
+pub(crate) enum ReplayStore {
     /// This process only (`memory`, the default).
     Memory(MemoryReplayStore),
     /// A Redis server shared by replicas (`redis://host:port[/db]`).
@@ -36,19 +36,19 @@ pub enum ReplayStore {
 
 impl ReplayStore {
     /// A store in this process remembering at most `capacity` unexpired proofs.
-    pub fn memory(capacity: usize) -> Self {
+    pub(crate) fn memory(capacity: usize) -> Self {
         Self::Memory(MemoryReplayStore::new(capacity))
     }
 
     /// A store in the Redis at `url` (`redis://host:port[/db]`); it connects on first use and
     /// reconnects by itself. Fails only for a URL that is not a Redis URL.
-    pub fn redis(url: &str) -> Result<Self, String> {
+    pub(crate) fn redis(url: &str) -> Result<Self, String> {
         RedisReplayStore::new(url).map(Self::Redis)
     }
 
     /// Accepts `proof` once: `Ok` the first time, [`ReplayError::Reused`] afterwards until it
     /// expires. `now` is in seconds since the Unix epoch.
-    pub async fn remember(&self, proof: &VerifiedProof, now: f64) -> Result<(), ReplayError> {
+    pub(crate) async fn remember(&self, proof: &VerifiedProof, now: f64) -> Result<(), ReplayError> {
         match self {
             Self::Memory(store) => store.remember(&proof_key(proof), proof.expires_at, now),
             Self::Redis(store) => store.remember(&proof.jkt, &proof_key(proof), proof.expires_at - now).await,
@@ -56,7 +56,7 @@ impl ReplayStore {
     }
 
     /// Whether the store can be used now (a Redis store answers a `PING`); for `/health/ready`.
-    pub async fn reachable(&self) -> bool {
+    pub(crate) async fn reachable(&self) -> bool {
         match self {
             Self::Memory(_) => true,
             Self::Redis(store) => store.ping().await,
@@ -77,7 +77,7 @@ fn proof_key(proof: &VerifiedProof) -> [u8; 32] {
 }
 
 /// Used proofs in this process, bounded.
-pub struct MemoryReplayStore {
+pub(crate) struct MemoryReplayStore {
     capacity: usize,
     inner: Mutex<Seen>,
 }
@@ -91,12 +91,12 @@ struct Seen {
 
 impl MemoryReplayStore {
     /// Remembers at most `capacity` unexpired proofs.
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self { capacity, inner: Mutex::new(Seen::default()) }
     }
 
     /// Remembers `key` until `expires_at` (seconds since the Unix epoch), unless it is known.
-    pub fn remember(&self, key: &[u8; 32], expires_at: f64, now: f64) -> Result<(), ReplayError> {
+    pub(crate) fn remember(&self, key: &[u8; 32], expires_at: f64, now: f64) -> Result<(), ReplayError> {
         let millis = |seconds: f64| (seconds.max(0.0) * 1000.0) as u64;
         let now_ms = millis(now);
         let mut seen = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

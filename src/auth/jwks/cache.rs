@@ -80,7 +80,7 @@ impl KeySet {
         })
     }
 
-    /// An HTTP client fit for key-set fetches ([`crate::http::client`] with a 5 s timeout); an
+    /// An HTTP client fit for key-set fetches (`crate::http::client` with a 5 s timeout); an
     /// issuer on loopback (`loopback`) is reached without a proxy.
     pub fn http_client(loopback: bool) -> reqwest::Result<reqwest::Client> {
         crate::http::client(FETCH_TIMEOUT, loopback)
@@ -108,18 +108,18 @@ impl KeySet {
 
     /// How many keys are in use; `None` until a key set has been loaded. After a failed refresh
     /// the last good keys stay in use and are counted.
-    pub fn key_count(&self) -> Option<usize> {
+    pub(crate) fn key_count(&self) -> Option<usize> {
         self.read().loaded.as_ref().map(|loaded| loaded.keys.len())
     }
 
     /// Reports every fetch from now on to `observer` (the metrics: docs/operations.md, "Metrics").
-    pub fn report_to(&self, observer: Arc<dyn KeySetObserver>) {
+    pub(crate) fn report_to(&self, observer: Arc<dyn KeySetObserver>) {
         let _ = self.observer.set(observer);
     }
 
     /// Whether `key` is still in the key set, unchanged: a remembered verification must not
     /// outlive its key. Like a lookup, it starts a background refresh when the keys are stale.
-    pub fn still_holds(self: &Arc<Self>, key: &Arc<VerifyingKey>) -> bool {
+    pub(crate) fn still_holds(self: &Arc<Self>, key: &Arc<VerifyingKey>) -> bool {
         let (holds, stale) = {
             let state = self.read();
             let Some(loaded) = state.loaded.as_ref() else { return false };
@@ -133,7 +133,7 @@ impl KeySet {
     }
 
     /// The key a token's `kid` names, fetching the key set when needed and allowed.
-    pub async fn key_for(self: &Arc<Self>, kid: &str) -> Result<FoundKey, KeyLookupError> {
+    pub(crate) async fn key_for(self: &Arc<Self>, kid: &str) -> Result<FoundKey, KeyLookupError> {
         let (loaded, attempts) = {
             let state = self.read();
             (state.loaded.clone(), state.attempts)

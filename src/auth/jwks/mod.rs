@@ -28,11 +28,11 @@ pub use jwk::{SignatureError, VerifyingKey, parse_key_set};
 pub(crate) use jwk::{key_material, public_key};
 
 /// The most a key-set or metadata document may weigh; larger answers are refused unread.
-pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// How long one fetch (connect, headers and body) may take.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The placeholder Microsoft's multi-tenant metadata puts in its `issuer`.
-pub const TENANT_PLACEHOLDER: &str = "{tenantid}";
+pub(crate) const TENANT_PLACEHOLDER: &str = "{tenantid}";
 
 /// Where the keys and the expected issuer come from.
 #[derive(Clone, Debug)]
@@ -152,7 +152,7 @@ pub enum FetchError {
     /// Any status but 200.
     #[error("answered HTTP {0}")]
     Status(u16),
-    /// Larger than [`MAX_DOCUMENT_BYTES`].
+    /// Larger than `MAX_DOCUMENT_BYTES`.
     #[error("answer is larger than {MAX_DOCUMENT_BYTES} bytes")]
     TooLarge,
     /// Not the JSON document expected.
