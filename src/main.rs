@@ -14,7 +14,10 @@ fn main() -> ExitCode {
         }
     };
     hello_api::logging::init(&settings.log_filter);
-    actix_web::rt::System::new().block_on(serve(settings))
+    let code = actix_web::rt::System::new().block_on(serve(settings));
+    // The logger buffers its lines (src/logging.rs): the last ones are written out here.
+    hello_api::logging::flush();
+    code
 }
 
 /// Flags, else the environment, else `./.env`; `--help`, `--version` and unknown arguments end
@@ -32,6 +35,7 @@ async fn serve(settings: Settings) -> ExitCode {
     let application = match Application::build(settings).await {
         Ok(application) => application,
         Err(err) => {
+            hello_api::logging::flush();
             eprintln!("hello-api: {err}");
             return ExitCode::FAILURE;
         }
@@ -44,6 +48,7 @@ async fn serve(settings: Settings) -> ExitCode {
     match application.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            hello_api::logging::flush();
             eprintln!("hello-api: {err}");
             ExitCode::FAILURE
         }

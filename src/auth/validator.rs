@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::algorithm::SigningAlgorithm;
-use super::claims::Claims;
+use super::claims::{Claims, Grant};
 use super::error::{AuthError, InvalidToken};
 use super::jwks::{ExpectedIssuer, KeyLookupError, KeySet, SignatureError, TENANT_PLACEHOLDER, VerifyingKey};
 
@@ -31,9 +31,11 @@ pub struct TokenPolicy {
     pub allowed_tenants: Option<Vec<String>>,
 }
 
-/// A token verified earlier: its claims, and the key that verified it.
+/// A token verified earlier, as the cache keeps it: what it grants (not its whole claim set,
+/// docs/performance.md, "Memory") and the key that verified it.
+#[derive(Clone)]
 struct Verified {
-    claims: Claims,
+    grant: Arc<Grant>,
     key: Arc<VerifyingKey>,
 }
 
@@ -45,7 +47,7 @@ struct Verified {
 pub struct Validator {
     keys: Arc<KeySet>,
     policy: TokenPolicy,
-    verified: Option<quick_cache::sync::Cache<[u8; 32], Arc<Verified>>>,
+    verified: Option<quick_cache::sync::Cache<[u8; 32], Verified>>,
     metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
@@ -141,27 +143,28 @@ impl Validator {
             return Err(InvalidToken::TooLarge.into());
         }
         let Some(cache) = &self.verified else {
-            return self.verify(token).await.map(|verified| verified.claims);
+            return self.verify(token).await.map(|(claims, _)| claims);
         };
         let mut hash = [0u8; 32];
         hash.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
         if let Some(hit) = cache.get(&hash) {
-            if unix_now() < hit.claims.expires_at() && self.keys.still_holds(&hit.key) {
+            if unix_now() < hit.grant.expires_at() && self.keys.still_holds(&hit.key) {
                 if let Some(metrics) = &self.metrics {
                     metrics.token_cache_hit();
                 }
-                return Ok(hit.claims.clone());
+                // The hashed token is this one, so its payload is the one verified.
+                let payload = token.split('.').nth(1).unwrap_or_default();
+                return Ok(Claims::remembered(hit.grant, payload));
             }
             cache.remove(&hash);
         }
-        let verified = self.verify(token).await?;
-        let claims = verified.claims.clone();
-        cache.insert(hash, Arc::new(verified));
+        let (claims, verified) = self.verify(token).await?;
+        cache.insert(hash, verified);
         Ok(claims)
     }
 
     /// The full check: header, key, signature, then the claims.
-    async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
+    async fn verify(&self, token: &str) -> Result<(Claims, Verified), AuthError> {
         let token = parse_token(token, &self.policy.algorithms)?;
         let found = self.keys.key_for(&token.kid).await.map_err(|err| match err {
             KeyLookupError::UnknownKid => AuthError::InvalidToken(InvalidToken::UnknownKid),
@@ -173,7 +176,8 @@ impl Validator {
             SignatureError::Invalid => InvalidToken::BadSignature,
         })?;
         let claims = self.check_claims(json_object(token.payload)?, &found.issuer)?;
-        Ok(Verified { claims, key: found.key })
+        let grant = claims.grant().clone();
+        Ok((claims, Verified { grant, key: found.key }))
     }
 
     /// Checks verified claims against the policy: time, issuer, audience, permissions. Needs no
@@ -183,7 +187,8 @@ impl Validator {
         self.check_issuer(&claims, issuer)?;
         self.check_audience(&claims)?;
         let permissions = self.permissions(&claims)?;
-        Ok(Claims::new(claims, permissions, expires_at))
+        let grant = Grant::new(&claims, permissions, expires_at);
+        Ok(Claims::parsed(Arc::new(grant), claims))
     }
 
     /// Checks `exp` (required), `nbf` and `iat` with the leeway; returns `exp`.
