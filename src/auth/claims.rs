@@ -1,10 +1,11 @@
 //! The verified claims of a request's access token: data only (the extractor is in `extract.rs`).
 //!
-//! What the cache of verified tokens keeps per token is a [`Grant`]: the expiry, the permissions,
-//! `sub` and the DPoP binding, a few short strings. The whole claim set is not kept there (as
-//! `serde_json` maps, 10 000 of them were most of the server's memory, docs/performance.md,
-//! "Memory"): a request's [`Claims`] carry the token's own payload segment and decode it the first
-//! time a handler asks for another claim.
+//! What the cache of verified tokens keeps per token is its expiry and a [`Grant`]: the
+//! permissions, `sub` and the DPoP binding, shared by every token granting the same (the validator
+//! keeps a small pool of them). The whole claim set is not kept there (as `serde_json` maps,
+//! 10 000 of them were most of the server's memory, docs/performance.md, "Memory"): a request's
+//! [`Claims`] carry the token's own payload segment and decode it the first time a handler asks
+//! for another claim.
 
 use std::sync::{Arc, OnceLock};
 
@@ -20,6 +21,7 @@ pub struct Claims(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     grant: Arc<Grant>,
+    expires_at: f64,
     /// The token's payload segment (base64url), verified with the token; empty when `all` was
     /// filled at creation.
     payload: Box<str>,
@@ -28,44 +30,39 @@ struct Inner {
 }
 
 /// What a verified token grants, as the cache of verified tokens keeps it: no more than the
-/// checks and the handlers read on every request.
-#[derive(Debug)]
+/// checks and the handlers read on every request, and nothing that differs between two tokens of
+/// the same client and key (so that they can share one).
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Grant {
     subject: Option<Box<str>>,
     permissions: Box<[String]>,
-    expires_at: f64,
     /// `cnf.jkt`: the thumbprint of the DPoP key the token is bound to.
     bound_key: Option<Box<str>>,
 }
 
 impl Grant {
-    pub(crate) fn new(claims: &Map<String, Value>, mut permissions: Vec<String>, expires_at: f64) -> Self {
+    pub(crate) fn new(claims: &Map<String, Value>, mut permissions: Vec<String>) -> Self {
         permissions.sort_unstable();
         permissions.dedup();
         let text = |value: Option<&Value>| value.and_then(Value::as_str).map(Box::from);
         Self {
             subject: text(claims.get("sub")),
             permissions: permissions.into_boxed_slice(),
-            expires_at,
             bound_key: text(claims.get("cnf").and_then(|cnf| cnf.get("jkt"))),
         }
-    }
-
-    pub(crate) fn expires_at(&self) -> f64 {
-        self.expires_at
     }
 }
 
 impl Claims {
     /// Claims whose whole set is at hand (a full check has just parsed it).
-    pub(crate) fn parsed(grant: Arc<Grant>, claims: Map<String, Value>) -> Self {
-        Self(Arc::new(Inner { grant, payload: Box::default(), all: OnceLock::from(claims) }))
+    pub(crate) fn parsed(grant: Arc<Grant>, expires_at: f64, claims: Map<String, Value>) -> Self {
+        Self(Arc::new(Inner { grant, expires_at, payload: Box::default(), all: OnceLock::from(claims) }))
     }
 
     /// Claims of a token verified earlier: `payload` is its payload segment, decoded only if a
     /// claim outside the grant is asked for.
-    pub(crate) fn remembered(grant: Arc<Grant>, payload: &str) -> Self {
-        Self(Arc::new(Inner { grant, payload: payload.into(), all: OnceLock::new() }))
+    pub(crate) fn remembered(grant: Arc<Grant>, expires_at: f64, payload: &str) -> Self {
+        Self(Arc::new(Inner { grant, expires_at, payload: payload.into(), all: OnceLock::new() }))
     }
 
     /// The `sub` claim, when present.
@@ -90,7 +87,7 @@ impl Claims {
 
     /// The token's `exp`, in seconds since the Unix epoch.
     pub fn expires_at(&self) -> f64 {
-        self.0.grant.expires_at
+        self.0.expires_at
     }
 
     /// `cnf.jkt`, the thumbprint of the DPoP key the token is bound to (docs/dpop.md).
@@ -130,10 +127,10 @@ mod tests {
     #[test]
     fn remembered_claims_answer_like_parsed_ones() {
         let all = claims();
-        let grant = Arc::new(Grant::new(&all, vec!["b".into(), "a".into(), "b".into()], 2e9));
+        let grant = Arc::new(Grant::new(&all, vec!["b".into(), "a".into(), "b".into()]));
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&all).unwrap());
-        let parsed = Claims::parsed(grant.clone(), all);
-        let remembered = Claims::remembered(grant, &payload);
+        let parsed = Claims::parsed(grant.clone(), 2e9, all);
+        let remembered = Claims::remembered(grant, 2e9, &payload);
         for claims in [&parsed, &remembered] {
             assert_eq!(claims.subject(), Some("user-1"));
             assert_eq!(claims.bound_key(), Some("abc"));
@@ -141,6 +138,7 @@ mod tests {
             assert!(claims.has_permission("a") && !claims.has_permission("c"));
             assert_eq!(claims.get("name"), Some(&json!("Ada")));
             assert_eq!(claims.get("missing"), None);
+            assert_eq!(claims.expires_at(), 2e9);
         }
     }
 }

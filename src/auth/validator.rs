@@ -31,13 +31,18 @@ pub struct TokenPolicy {
     pub allowed_tenants: Option<Vec<String>>,
 }
 
-/// A token verified earlier, as the cache keeps it: what it grants (not its whole claim set,
-/// docs/performance.md, "Memory") and the key that verified it.
+/// A token verified earlier, as the cache keeps it: its expiry, what it grants (shared, not its
+/// whole claim set, docs/performance.md, "Memory") and the key that verified it.
 #[derive(Clone)]
 struct Verified {
+    expires_at: f64,
     grant: Arc<Grant>,
     key: Arc<VerifyingKey>,
 }
+
+/// How many distinct grants (subject, permissions, DPoP key) are kept for sharing between
+/// remembered tokens; a grant not among them is simply not shared.
+const SHARED_GRANTS: usize = 1024;
 
 /// Verifies access tokens against one issuer's cached key set. Built once, shared by all workers.
 ///
@@ -48,6 +53,7 @@ pub struct Validator {
     keys: Arc<KeySet>,
     policy: TokenPolicy,
     verified: Option<quick_cache::sync::Cache<[u8; 32], Verified>>,
+    grants: quick_cache::sync::Cache<Arc<Grant>, Arc<Grant>>,
     metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
@@ -119,7 +125,8 @@ impl Validator {
     /// tokens (0: none).
     pub fn new(keys: Arc<KeySet>, policy: TokenPolicy, cache_size: usize) -> Self {
         let verified = (cache_size > 0).then(|| quick_cache::sync::Cache::new(cache_size));
-        Self { keys, policy, verified, metrics: None }
+        let grants = quick_cache::sync::Cache::new(SHARED_GRANTS);
+        Self { keys, policy, verified, grants, metrics: None }
     }
 
     /// Counts every check and cache hit in `metrics` (docs/operations.md, "Metrics").
@@ -148,13 +155,13 @@ impl Validator {
         let mut hash = [0u8; 32];
         hash.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
         if let Some(hit) = cache.get(&hash) {
-            if unix_now() < hit.grant.expires_at() && self.keys.still_holds(&hit.key) {
+            if unix_now() < hit.expires_at && self.keys.still_holds(&hit.key) {
                 if let Some(metrics) = &self.metrics {
                     metrics.token_cache_hit();
                 }
                 // The hashed token is this one, so its payload is the one verified.
                 let payload = token.split('.').nth(1).unwrap_or_default();
-                return Ok(Claims::remembered(hit.grant, payload));
+                return Ok(Claims::remembered(hit.grant, hit.expires_at, payload));
             }
             cache.remove(&hash);
         }
@@ -176,8 +183,8 @@ impl Validator {
             SignatureError::Invalid => InvalidToken::BadSignature,
         })?;
         let claims = self.check_claims(json_object(token.payload)?, &found.issuer)?;
-        let grant = claims.grant().clone();
-        Ok((claims, Verified { grant, key: found.key }))
+        let verified = Verified { expires_at: claims.expires_at(), grant: claims.grant().clone(), key: found.key };
+        Ok((claims, verified))
     }
 
     /// Checks verified claims against the policy: time, issuer, audience, permissions. Needs no
@@ -187,8 +194,18 @@ impl Validator {
         self.check_issuer(&claims, issuer)?;
         self.check_audience(&claims)?;
         let permissions = self.permissions(&claims)?;
-        let grant = Grant::new(&claims, permissions, expires_at);
-        Ok(Claims::parsed(Arc::new(grant), claims))
+        let grant = self.shared(Grant::new(&claims, permissions));
+        Ok(Claims::parsed(grant, expires_at, claims))
+    }
+
+    /// `grant`, or an equal one already shared.
+    fn shared(&self, grant: Grant) -> Arc<Grant> {
+        let grant = Arc::new(grant);
+        if let Some(known) = self.grants.get(&grant) {
+            return known;
+        }
+        self.grants.insert(grant.clone(), grant.clone());
+        grant
     }
 
     /// Checks `exp` (required), `nbf` and `iat` with the leeway; returns `exp`.
