@@ -2,16 +2,16 @@
 # `make bench`: load-tests the release server in local mode with wrk and prints one markdown
 # table, the performance budgets (docs/performance.md) with PASS/MISS, and the machine it ran on.
 #
-# Then the public route against the ceiling of its stack: a bare actix-web app (examples/baseline.rs,
-# built in the same run, no middleware) answering the same JSON, side by side (BENCH_ROUNDS rounds,
-# default 3, of BENCH_BASELINE_SECONDS per run, default 5). The script exits non-zero when the
-# public route makes less than 0.95 x the baseline's req/s or its p99 is over 1.5 x the baseline's.
-#
 # Then DPoP: the admin route with a DPoP-bound token and a fresh proof per request (bench/dpop.lua;
 # the token and BENCH_DPOP_PROOFS proofs, default 90000, made by examples/dpop_proofs.rs with
 # testkit::dpop) for at most BENCH_DPOP_SECONDS (default 5; wrk stops early when the proofs run
 # out, and the memory replay store holds 100 000), against one core's `openssl speed ecdsap256`
 # verifications per second; the server's RSS before and after is the replay store's memory.
+#
+# Then the public route against the ceiling of its stack: a bare actix-web app (examples/baseline.rs,
+# built in the same run, no middleware) answering the same JSON, side by side (BENCH_ROUNDS rounds,
+# default 3, of BENCH_BASELINE_SECONDS per run, default 5). The script exits non-zero when the
+# public route makes less than 0.95 x the baseline's req/s or its p99 is over 1.5 x the baseline's.
 #
 # Every budget (docs/performance.md) is checked: the script exits non-zero when one is missed.
 #
@@ -20,7 +20,8 @@
 #
 # Settings (environment): BENCH_SECONDS (default 10) per wrk run, BENCH_TOKENS (default 20000)
 # distinct tokens for the protected route, BENCH_CONNECTIONS (default 32), BENCH_PROFILE (default
-# release; another Cargo profile, to compare build settings). TOKEN_CACHE_SIZE reaches the server
+# release; another Cargo profile, to compare build settings), BENCH_LOG (default info, the server's
+# RUST_LOG). TOKEN_CACHE_SIZE reaches the server
 # as set (default 10000, fewer than the distinct tokens; 0 makes every protected request a full check).
 # Everything stays on loopback; the server, its local issuer key and the tokens live in a
 # temporary folder that is removed at exit.
