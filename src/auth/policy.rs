@@ -2,12 +2,13 @@
 //! claims, the expected issuer and the time. No key set, no runtime, no network (the fuzz target
 //! and the unit tests call it as it is).
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
 use super::algorithm::SigningAlgorithm;
-use super::claims::Claims;
+use super::claims::{Claims, Grant};
 use super::error::InvalidToken;
 use super::jwks::{ExpectedIssuer, TENANT_PLACEHOLDER};
 
@@ -39,7 +40,7 @@ pub fn check_claims(
     check_issuer(policy, &claims, issuer)?;
     check_audience(policy, &claims)?;
     let permissions = permissions(policy, &claims)?;
-    Ok(Claims::new(claims, permissions, expires_at))
+    Ok(Claims::parsed(Arc::new(Grant::new(&claims, permissions)), expires_at, claims))
 }
 
 /// Checks `exp` (required), `nbf` and `iat` with the leeway; returns `exp`.

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::algorithm::SigningAlgorithm;
-use super::claims::Claims;
+use super::claims::{Claims, Grant};
 use super::error::{AuthError, InvalidToken};
 use super::jwks::{KeyLookupError, KeySet, SignatureError, VerifyingKey};
 use super::policy::{TokenPolicy, check_claims};
@@ -18,11 +18,18 @@ use super::policy::{TokenPolicy, check_claims};
 /// Tokens longer than this are refused before any parsing (8 KiB; real access tokens are 1–3 KiB).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// A token verified earlier: its claims, and the key that verified it.
+/// A token verified earlier, as the cache keeps it: its expiry, what it grants (shared, not its
+/// whole claim set, docs/performance.md, "Memory") and the key that verified it.
+#[derive(Clone)]
 struct Verified {
-    claims: Claims,
+    expires_at: f64,
+    grant: Arc<Grant>,
     key: Arc<VerifyingKey>,
 }
+
+/// How many distinct grants (subject, permissions, DPoP key) are kept for sharing between
+/// remembered tokens; a grant not among them is simply not shared.
+const SHARED_GRANTS: usize = 1024;
 
 /// Verifies access tokens against one issuer's cached key set. Built once, shared by all workers.
 ///
@@ -32,7 +39,8 @@ struct Verified {
 pub struct Validator {
     keys: Arc<KeySet>,
     policy: TokenPolicy,
-    verified: Option<quick_cache::sync::Cache<[u8; 32], Arc<Verified>>>,
+    verified: Option<quick_cache::sync::Cache<[u8; 32], Verified>>,
+    grants: quick_cache::sync::Cache<Arc<Grant>, Arc<Grant>>,
     observer: Option<Arc<dyn TokenObserver>>,
 }
 
@@ -114,7 +122,8 @@ impl Validator {
     /// tokens (0: none).
     pub fn new(keys: Arc<KeySet>, policy: TokenPolicy, cache_size: usize) -> Self {
         let verified = (cache_size > 0).then(|| quick_cache::sync::Cache::new(cache_size));
-        Self { keys, policy, verified, observer: None }
+        let grants = quick_cache::sync::Cache::new(SHARED_GRANTS);
+        Self { keys, policy, verified, grants, observer: None }
     }
 
     /// Reports every check's outcome and every cache hit to `observer` (the metrics:
@@ -140,27 +149,28 @@ impl Validator {
             return Err(InvalidToken::TooLarge.into());
         }
         let Some(cache) = &self.verified else {
-            return self.verify(token).await.map(|verified| verified.claims);
+            return self.verify(token).await.map(|(claims, _)| claims);
         };
         let mut hash = [0u8; 32];
         hash.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
         if let Some(hit) = cache.get(&hash) {
-            if unix_now() < hit.claims.expires_at() && self.keys.still_holds(&hit.key) {
+            if unix_now() < hit.expires_at && self.keys.still_holds(&hit.key) {
                 if let Some(observer) = &self.observer {
                     observer.token_cache_hit();
                 }
-                return Ok(hit.claims.clone());
+                // The hashed token is this one, so its payload is the one verified.
+                let payload = token.split('.').nth(1).unwrap_or_default();
+                return Ok(Claims::remembered(hit.grant, hit.expires_at, payload));
             }
             cache.remove(&hash);
         }
-        let verified = self.verify(token).await?;
-        let claims = verified.claims.clone();
-        cache.insert(hash, Arc::new(verified));
+        let (claims, verified) = self.verify(token).await?;
+        cache.insert(hash, verified);
         Ok(claims)
     }
 
     /// The full check: header, key, signature, then the claims.
-    async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
+    async fn verify(&self, token: &str) -> Result<(Claims, Verified), AuthError> {
         let token = parse_token(token, &self.policy.algorithms)?;
         let found = self.keys.key_for(&token.kid).await.map_err(|err| match err {
             KeyLookupError::UnknownKid => AuthError::InvalidToken(InvalidToken::UnknownKid),
@@ -172,6 +182,18 @@ impl Validator {
             SignatureError::Invalid => InvalidToken::BadSignature,
         })?;
         let claims = check_claims(&self.policy, json_object(token.payload)?, &found.issuer, SystemTime::now())?;
-        Ok(Verified { claims, key: found.key })
+        // Tokens that grant the same (subject, permissions, DPoP key) share one grant in the cache.
+        let grant = self.shared(claims.grant().clone());
+        let verified = Verified { expires_at: claims.expires_at(), grant, key: found.key };
+        Ok((claims, verified))
+    }
+
+    /// `grant`, or an equal one already shared.
+    fn shared(&self, grant: Arc<Grant>) -> Arc<Grant> {
+        if let Some(known) = self.grants.get(&grant) {
+            return known;
+        }
+        self.grants.insert(grant.clone(), grant.clone());
+        grant
     }
 }

@@ -101,7 +101,7 @@ impl SigningKey {
     }
 
     /// Signs `claims` as an RS256 access token with this key's `kid` and `typ: at+jwt` (RFC 9068).
-    pub(crate) fn sign_access_token(&self, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn sign_access_token(&self, claims: &Value) -> Result<String, jsonwebtoken::errors::Error> {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.kid = Some(self.kid.clone());
         header.typ = Some("at+jwt".to_owned());

@@ -106,7 +106,7 @@ impl Dpop {
         method: &str,
         url: Option<&str>,
     ) -> Result<(), AuthError> {
-        let bound_key = claims.get("cnf").and_then(|cnf| cnf.get("jkt")).and_then(|jkt| jkt.as_str());
+        let bound_key = claims.bound_key();
         match scheme {
             Scheme::Bearer if bound_key.is_some() && self.mode != DpopMode::Off => {
                 Err(InvalidToken::BoundTokenAsBearer.into())
