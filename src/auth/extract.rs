@@ -75,8 +75,16 @@ impl FromRequest for Claims {
             // The cache of verified tokens answers for the token only; the proof below is checked
             // on every request.
             let claims = validator.validate(&token).await.map_err(refuse(scheme))?;
-            if let Some(dpop) = &dpop {
-                dpop.admit(scheme, &token, &claims, proofs, &method, url.as_deref()).await.map_err(refuse(scheme))?;
+            match &dpop {
+                Some(dpop) => dpop
+                    .admit(scheme, &token, &claims, proofs, &method, url.as_deref())
+                    .await
+                    .map_err(refuse(scheme))?,
+                // An app built without the DPoP rules still never takes a bound token as Bearer.
+                None if claims.bound_key().is_some() => {
+                    return Err(refuse(scheme)(InvalidToken::BoundTokenAsBearer.into()));
+                }
+                None => {}
             }
             Ok(claims)
         })

@@ -40,7 +40,18 @@ pub fn check_claims(
     check_issuer(policy, &claims, issuer)?;
     check_audience(policy, &claims)?;
     let permissions = permissions(policy, &claims)?;
+    check_confirmation(&claims)?;
     Ok(Claims::parsed(Arc::new(Grant::new(&claims, permissions)), expires_at, claims))
+}
+
+/// A `cnf` claim must name a DPoP key (`jkt`, a string): a token bound some other way (an mTLS
+/// certificate's `x5t#S256`) or malformed would otherwise pass as unbound, usable as Bearer.
+fn check_confirmation(claims: &Map<String, Value>) -> Result<(), InvalidToken> {
+    match claims.get("cnf") {
+        None => Ok(()),
+        Some(cnf) if cnf.get("jkt").is_some_and(Value::is_string) => Ok(()),
+        Some(_) => Err(InvalidToken::UnusableClaims),
+    }
 }
 
 /// Checks `exp` (required), `nbf` and `iat` with the leeway; returns `exp`.
@@ -150,5 +161,30 @@ mod tests {
         let granted = check_claims(&policy(), claims, &issuer, at(600)).unwrap();
         assert_eq!(granted.permissions(), ["a", "b"]);
         assert_eq!(granted.expires_at(), 1_000.0);
+    }
+
+    #[test]
+    fn a_cnf_claim_must_name_a_dpop_key_or_the_token_is_unusable() {
+        let issuer = ExpectedIssuer::Exact("https://issuer.example.com/".into());
+        let with_cnf = |cnf: serde_json::Value| {
+            let mut claims = serde_json::json!({
+                "iss": "https://issuer.example.com/", "aud": "https://api.example.com", "exp": 1_000,
+            });
+            if !cnf.is_null() {
+                claims["cnf"] = cnf;
+            }
+            check_claims(&policy(), claims.as_object().unwrap().clone(), &issuer, at(600))
+        };
+        let bound = with_cnf(serde_json::json!({ "jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" })).unwrap();
+        assert_eq!(bound.bound_key(), Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"));
+        assert_eq!(with_cnf(serde_json::Value::Null).unwrap().bound_key(), None);
+        for cnf in [serde_json::json!({ "x5t#S256": "abc" }), serde_json::json!({ "jkt": 7 }), serde_json::json!("jkt")]
+        {
+            assert_eq!(
+                with_cnf(cnf.clone()).map(|_| ()).map_err(|err| err),
+                Err(InvalidToken::UnusableClaims),
+                "{cnf}"
+            );
+        }
     }
 }

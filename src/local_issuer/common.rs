@@ -10,7 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// 128 random bits, base64url: `jti`, codes, session cookies, `sid`, CSP nonces.
 pub(super) fn random_id() -> String {
-    let bytes: [u8; 16] = rand::generate(&rand::SystemRandom::new()).map(|random| random.expose()).unwrap_or_default();
+    // Fails closed: without the system's randomness every code, cookie and token would be guessable.
+    let bytes: [u8; 16] =
+        rand::generate(&rand::SystemRandom::new()).map(|random| random.expose()).expect("the system's random source");
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

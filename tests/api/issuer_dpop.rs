@@ -267,3 +267,29 @@ async fn hello_client_dpop_as_demo_admin_reads_the_admin_message_with_a_bound_to
     assert!(claims["cnf"]["jkt"].as_str().is_some_and(|jkt| jkt.len() == 43), "{claims}");
     assert_eq!(call(&app, ADMIN, "Bearer", &token, None).await, 401, "the printed token alone is of no use");
 }
+
+/// A thief holding a person's DPoP-bound access token reads nothing at `/userinfo` by sending it
+/// as Bearer: the binding holds at the issuer as at the API (docs/dpop.md).
+#[tokio::test]
+async fn userinfo_refuses_a_bound_token_sent_as_bearer_and_answers_an_unbound_one() {
+    let app = local_app().await;
+    let userinfo = |token: String| {
+        let request = app.http.get(format!("{}userinfo", issuer(&app))).bearer_auth(token);
+        async move { request.send().await.unwrap() }
+    };
+
+    let code = admin_code(&app, &[]).await;
+    let (status, bound) = token_request(&app, &code_exchange(&code), &[&token_proof(&app, &DpopKey::es256())]).await;
+    assert_eq!(status, 200, "{bound}");
+    let response = userinfo(bound["access_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error_description"], "DPoP-bound token sent as Bearer", "{body}");
+
+    let code = admin_code(&app, &[]).await;
+    let (status, plain) = token_request(&app, &code_exchange(&code), &[]).await;
+    assert_eq!(status, 200, "{plain}");
+    let response = userinfo(plain["access_token"].as_str().unwrap().to_owned()).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["email"], "admin@example.com");
+}
