@@ -180,11 +180,7 @@ mod tests {
         assert_eq!(with_cnf(serde_json::Value::Null).unwrap().bound_key(), None);
         for cnf in [serde_json::json!({ "x5t#S256": "abc" }), serde_json::json!({ "jkt": 7 }), serde_json::json!("jkt")]
         {
-            assert_eq!(
-                with_cnf(cnf.clone()).map(|_| ()).map_err(|err| err),
-                Err(InvalidToken::UnusableClaims),
-                "{cnf}"
-            );
+            assert_eq!(with_cnf(cnf.clone()).map(|_| ()), Err(InvalidToken::UnusableClaims), "{cnf}");
         }
     }
 }

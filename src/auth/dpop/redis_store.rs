@@ -16,20 +16,18 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 /// `Retry-After` while Redis cannot be reached.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
-/// Least time between two attempts to connect after one failed, so that requests arriving while
-/// Redis is unreachable are refused at once instead of queueing behind connection attempts.
+/// Least time between two attempts to connect after one failed; requests in between, and those
+/// arriving while one task connects, are refused at once.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 /// A Redis replay store; connects on first use, reconnects by itself.
 pub(crate) struct RedisReplayStore {
     client: redis::Client,
-    connection: tokio::sync::Mutex<Connection>,
-}
-
-#[derive(Default)]
-struct Connection {
-    manager: Option<ConnectionManager>,
-    failed_at: Option<Instant>,
+    /// The connection once made, read by every call without waiting (the manager reconnects by
+    /// itself from then on).
+    manager: std::sync::RwLock<Option<ConnectionManager>>,
+    /// Held by the one task that connects, with the time the last attempt failed.
+    connecting: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl RedisReplayStore {
@@ -39,15 +37,24 @@ impl RedisReplayStore {
             return Err(format!("{url:?} is not memory or a redis://host:port[/db] URL"));
         }
         let client = redis::Client::open(url).map_err(|err| format!("{url:?} is not a Redis URL ({err})"))?;
-        Ok(Self { client, connection: tokio::sync::Mutex::new(Connection::default()) })
+        Ok(Self { client, manager: std::sync::RwLock::new(None), connecting: tokio::sync::Mutex::new(None) })
+    }
+
+    fn connected(&self) -> Option<ConnectionManager> {
+        self.manager.read().ok().and_then(|manager| manager.clone())
     }
 
     async fn connection(&self) -> Option<ConnectionManager> {
-        let mut connection = self.connection.lock().await;
-        if let Some(manager) = connection.manager.as_ref() {
-            return Some(manager.clone());
+        if let Some(manager) = self.connected() {
+            return Some(manager);
         }
-        if connection.failed_at.is_some_and(|failed_at| failed_at.elapsed() < RECONNECT_AFTER) {
+        // One task connects; requests arriving meanwhile are refused at once (503) rather than
+        // queue behind the attempt.
+        let mut failed_at = self.connecting.try_lock().ok()?;
+        if let Some(manager) = self.connected() {
+            return Some(manager);
+        }
+        if failed_at.is_some_and(|failed_at| failed_at.elapsed() < RECONNECT_AFTER) {
             return None;
         }
         let config = ConnectionManagerConfig::new()
@@ -58,17 +65,20 @@ impl RedisReplayStore {
         let connect = ConnectionManager::new_with_config(self.client.clone(), config);
         match tokio::time::timeout(CONNECT_TIMEOUT * 2, connect).await {
             Ok(Ok(manager)) => {
-                *connection = Connection { manager: Some(manager.clone()), failed_at: None };
+                if let Ok(mut slot) = self.manager.write() {
+                    *slot = Some(manager.clone());
+                }
+                *failed_at = None;
                 Some(manager)
             }
             Ok(Err(err)) => {
                 log::warn!("DPoP replay store: cannot connect to Redis: {err}");
-                connection.failed_at = Some(Instant::now());
+                *failed_at = Some(Instant::now());
                 None
             }
             Err(_) => {
                 log::warn!("DPoP replay store: connecting to Redis timed out");
-                connection.failed_at = Some(Instant::now());
+                *failed_at = Some(Instant::now());
                 None
             }
         }
