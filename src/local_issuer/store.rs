@@ -1,4 +1,4 @@
-//! A store of entries that expire (sessions, codes; refresh tokens next), bounded by count and by
+//! A store of entries that expire (sessions, codes, refresh tokens), bounded by count and by
 //! bytes: expired entries are dropped as new ones arrive, and the oldest go first when full.
 
 use std::collections::{HashMap, VecDeque};

@@ -2,7 +2,6 @@
 //! page's own styles and script, and `/favicon.ico` (the same file the demo serves).
 
 use actix_web::HttpResponse;
-use actix_web::http::header;
 
 use crate::local_issuer::pages::{LOGIN_CSS, LOGIN_JS};
 
@@ -10,10 +9,9 @@ const STYLE_CSS: &str = include_str!("../../../static/style.css");
 const FAVICON: &[u8] = include_bytes!("../../../static/favicon.ico");
 
 fn file(content_type: &'static str, body: &'static [u8]) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(body)
+    // No caching header of its own: the one stack sends the contract's `Cache-Control` on every
+    // response (docs/contract.md, "Headers on every response").
+    HttpResponse::Ok().content_type(content_type).body(body)
 }
 
 pub(in crate::local_issuer) async fn style() -> HttpResponse {
