@@ -205,8 +205,7 @@ async fn the_signed_in_token_is_dpop_bound_and_a_thief_replaying_it_gets_401() {
     let app = TestApp::local(&[("SERVE_DEMO", "true"), ("CLIENT_ORIGIN_URL", "http://localhost:0")]).await;
     let origin = app.demo_origin.clone().unwrap();
     let driver = start_chromedriver().await;
-    let profile = std::env::temp_dir().join(format!("hello-api-chromium-dpop-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
+    let profile = TempDir::new("chromium-dpop");
     let browser = open_browser(&driver, &profile).await;
 
     browser.goto(&format!("{origin}/")).await.unwrap();
@@ -236,7 +235,6 @@ async fn the_signed_in_token_is_dpop_bound_and_a_thief_replaying_it_gets_401() {
     let owner_again = call(&browser, "signed-in", "admin").await;
     let entries = console(&driver, &browser).await;
     browser.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
 
     assert!(replay_enabled, "the replay button is on once the token is bound");
     assert!(owner.starts_with("200") && owner.contains("This is an admin message."), "{owner}");

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::dpop::{DpopKey, proof_claims};
-use crate::helpers::{AUDIENCE, FakeIssuer, Signer, claims, with};
+use crate::helpers::{AUDIENCE, FakeIssuer, Signer, claims, eventually, with};
 
 const PUBLIC_URL: &str = "https://api.example.com";
 const PROTECTED: &str = "/api/messages/protected";
@@ -38,17 +38,6 @@ async fn redis_answers(port: u16) -> bool {
     stream.write_all(b"PING\r\n").await.is_ok()
         && stream.read_exact(&mut answer).await.is_ok()
         && &answer == b"+PONG\r\n"
-}
-
-/// Polls `condition` every 100 ms for up to 30 s.
-async fn eventually<F: Future<Output = bool>>(what: &str, mut condition: impl FnMut() -> F) {
-    for _ in 0..300 {
-        if condition().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("never: {what}");
 }
 
 /// A `hello-api` process trusting `issuer` with the shared replay store; its URL.
@@ -105,7 +94,7 @@ async fn ready_status(http: &reqwest::Client, api: &str) -> u16 {
 async fn two_replicas_share_one_redis_a_replayed_proof_is_refused_and_an_outage_is_a_503_then_recovers() {
     let redis_port = free_port();
     let mut redis = start_redis(redis_port);
-    eventually("redis-server answers PING", || redis_answers(redis_port)).await;
+    eventually("redis-server answers PING", || async { redis_answers(redis_port).await.then_some(()) }).await;
 
     let signer = Signer::rsa(0, "good", Algorithm::RS256);
     let issuer = FakeIssuer::start(vec![signer.jwk()]).await;
@@ -113,7 +102,7 @@ async fn two_replicas_share_one_redis_a_replayed_proof_is_refused_and_an_outage_
     let (_b, api_b) = start_api(&issuer, redis_port).await;
     let http = reqwest::Client::new();
     for api in [&api_a, &api_b] {
-        eventually("the replica is ready", || async { ready_status(&http, api).await == 200 }).await;
+        eventually("the replica is ready", || async { (ready_status(&http, api).await == 200).then_some(()) }).await;
     }
 
     let key = DpopKey::es256();
@@ -139,10 +128,11 @@ async fn two_replicas_share_one_redis_a_replayed_proof_is_refused_and_an_outage_
 
     let _redis = start_redis(redis_port);
     eventually("replica A accepts a fresh proof again", || async {
-        call(&http, &api_a, &token, &fresh()).await.status() == 200
+        (call(&http, &api_a, &token, &fresh()).await.status() == 200).then_some(())
     })
     .await;
     for api in [&api_a, &api_b] {
-        eventually("the replica is ready again", || async { ready_status(&http, api).await == 200 }).await;
+        eventually("the replica is ready again", || async { (ready_status(&http, api).await == 200).then_some(()) })
+            .await;
     }
 }

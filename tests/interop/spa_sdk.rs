@@ -298,8 +298,7 @@ async fn the_spa_sdk_with_dpop_and_refresh_tokens_survives_a_reload_and_its_toke
     tokio::spawn(serve_page(listeners, config, DPOP_PAGE_JS));
 
     let driver = start_chromedriver().await;
-    let profile = std::env::temp_dir().join(format!("hello-api-chromium-sdk-dpop-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
+    let profile = TempDir::new("chromium-sdk-dpop");
     let browser = open_browser(&driver, &profile).await;
 
     browser.goto(&format!("{origin}/")).await.unwrap();
@@ -316,7 +315,6 @@ async fn the_spa_sdk_with_dpop_and_refresh_tokens_survives_a_reload_and_its_toke
     let reloaded = network(&browser).await;
     let url_after_reload = browser.current_url().await.unwrap().to_string();
     browser.close().await.unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
 
     let admin = json!({ "email": "admin@example.com", "status": 200 });
     assert_eq!(signed_in, admin, "signed in: {before_reload:#}");
