@@ -7,9 +7,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::Value;
 
 use super::errors::TokenError;
 use crate::auth::dpop::{
@@ -62,7 +59,7 @@ impl TokenProofs {
             (result, _) => result,
         }
         .map_err(refused)?;
-        if names_a_token(proof) {
+        if verified.names_a_token {
             return Err(TokenError::InvalidDpopProof("a proof sent to the token endpoint has no ath".into()));
         }
         self.used.remember(&verified, now).await.map_err(|err| match err {
@@ -75,13 +72,6 @@ impl TokenProofs {
 
 fn refused(reason: ProofError) -> TokenError {
     TokenError::InvalidDpopProof(reason.to_string().into())
-}
-
-/// Whether the claims of `proof` (already checked, so well formed) carry `ath`.
-fn names_a_token(proof: &str) -> bool {
-    let claims = proof.split('.').nth(1).and_then(|claims| URL_SAFE_NO_PAD.decode(claims).ok());
-    let claims = claims.and_then(|claims| serde_json::from_slice::<serde_json::Map<String, Value>>(&claims).ok());
-    claims.is_none_or(|claims| claims.contains_key("ath"))
 }
 
 /// Whether `bound` (a code's `dpop_jkt`, a refresh token's key) is satisfied by the request's

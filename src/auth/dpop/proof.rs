@@ -57,6 +57,8 @@ pub(crate) struct VerifiedProof {
     /// When the proof leaves the window (`iat` + window + leeway): its `jti` must be remembered
     /// until then.
     pub expires_at: f64,
+    /// Whether the proof names an access token (`ath`): a token endpoint refuses such a proof.
+    pub names_a_token: bool,
 }
 
 /// Checks `proof` for `request` under `policy` at `now` (seconds since the Unix epoch).
@@ -129,7 +131,8 @@ pub(crate) fn check_proof(
     if request.bound_key.is_some_and(|bound| bound != jkt) {
         return Err(ProofError::WrongKey);
     }
-    Ok(VerifiedProof { jkt, jti: jti.to_owned(), iat, expires_at: iat + window + leeway })
+    let names_a_token = claims.contains_key("ath");
+    Ok(VerifiedProof { jkt, jti: jti.to_owned(), iat, expires_at: iat + window + leeway, names_a_token })
 }
 
 /// A base64url (no padding) segment holding a JSON object.
@@ -175,7 +178,10 @@ mod tests {
         let (proof, jkt) = proof(&json!({ "jti": "j1", "htm": "POST", "htu": url, "iat": 1000 }));
         let request = ProofRequest { method: "POST", url, access_token: None, bound_key: None };
         let verified = check_proof(&proof, &request, &policy, 1010.0).unwrap();
-        assert_eq!(verified, VerifiedProof { jkt, jti: "j1".into(), iat: 1000.0, expires_at: 1305.0 });
+        assert_eq!(
+            verified,
+            VerifiedProof { jkt, jti: "j1".into(), iat: 1000.0, expires_at: 1305.0, names_a_token: false }
+        );
         assert_eq!(check_proof(&proof, &request, &policy, 1306.0), Err(ProofError::OutOfWindow));
         let get = ProofRequest { method: "GET", ..request };
         assert_eq!(check_proof(&proof, &get, &policy, 1010.0), Err(ProofError::WrongMethod));
