@@ -37,14 +37,16 @@ export RUST_BACKTRACE=0
 # shows its error below, when it is run on its own.
 "${cargo[@]}" --tests --no-run --keep-going >/dev/null 2>&1 || true
 
-# The failure worth reading: the failed tests' panics, or else the compiler's errors.
+# The failure worth reading: the failed tests' panics, or else the compiler's errors. A linker
+# error's first note is the whole linker command line (thousands of characters): it is cut to its
+# start, so that the linker's own message below it is what one reads.
 trim() {
     local failures
     failures=$(sed -n '/^---- /,/^failures:$/p' <<<"$1" | grep -v '^failures:$')
     if [[ -z $failures ]]; then
         failures=$(grep -E -A12 '^error(\[|:)' <<<"$1" | grep -v '^error: test failed')
     fi
-    head -n 40 <<<"$failures"
+    head -n 40 <<<"$failures" | cut -c1-300
 }
 
 # The exercise's hint: the `**Hint:**` paragraph of its section in the README.
