@@ -7,23 +7,27 @@ use actix_web::dev::RequestHead;
 use actix_web::http::header;
 
 /// Whether `host` (a `Host` header or a URI authority) names this machine's loopback:
-/// `localhost` in any case, `127.0.0.1` or `[::1]`, with or without a port.
-pub(crate) fn is_loopback_host(host: &str) -> bool {
-    let name = match host.rsplit_once(':') {
+/// `localhost` in any case, `127.0.0.1` or `[::1]`, with or without a port. Read as bytes: a
+/// header that is not text names no loopback host.
+pub(crate) fn is_loopback_host(host: &[u8]) -> bool {
+    let name = match host.iter().rposition(|&byte| byte == b':') {
         // `[::1]` alone also contains ':', but its last part is not a port.
-        Some((name, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty() => name,
-        Some((_, "")) => return false,
-        _ => host,
+        Some(colon) => match &host[colon + 1..] {
+            [] => return false,
+            port if colon > 0 && port.iter().all(u8::is_ascii_digit) => &host[..colon],
+            _ => host,
+        },
+        None => host,
     };
-    name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "[::1]"
+    name == b"127.0.0.1" || name.eq_ignore_ascii_case(b"localhost") || name == b"[::1]"
 }
 
 /// Whether a request names only loopback hosts: its `Host` and its request-target authority (if
 /// any). A request without any host (HTTP/1.0) is refused too. The stack
 /// ([`crate::middleware`]) answers a refused request with 421 in local mode.
 pub(crate) fn is_loopback_request(head: &RequestHead) -> bool {
-    let header = head.headers().get(header::HOST).map(|value| value.to_str().unwrap_or(""));
-    let authority = head.uri.authority().map(|authority| authority.as_str());
+    let header = head.headers().get(header::HOST).map(|value| value.as_bytes());
+    let authority = head.uri.authority().map(|authority| authority.as_str().as_bytes());
     (header.is_some() || authority.is_some()) && header.into_iter().chain(authority).all(is_loopback_host)
 }
 
@@ -34,7 +38,7 @@ mod tests {
     #[test]
     fn loopback_names_with_or_without_a_port() {
         for host in ["localhost", "LOCALHOST", "LocalHost:6060", "127.0.0.1", "127.0.0.1:1", "[::1]", "[::1]:8080"] {
-            assert!(is_loopback_host(host), "{host}");
+            assert!(is_loopback_host(host.as_bytes()), "{host}");
         }
         for host in [
             "",
@@ -50,7 +54,8 @@ mod tests {
             ":80",
             "localhost:80:80",
         ] {
-            assert!(!is_loopback_host(host), "{host}");
+            assert!(!is_loopback_host(host.as_bytes()), "{host}");
         }
+        assert!(!is_loopback_host(b"localhost\xff:80"), "bytes that are not text name no host");
     }
 }

@@ -12,6 +12,8 @@
 //! throughput, docs/performance.md). No line is dropped: a buffer that reaches [`BUFFER_LIMIT`]
 //! is written out at once by the thread that filled it.
 
+use std::cell::RefCell;
+use std::fmt;
 use std::io::{self, Write};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -33,7 +35,7 @@ pub const BUFFER_LIMIT: usize = 64 * 1024;
 pub fn init(filter: &str) {
     let inner = env_logger::Builder::new()
         .parse_filters(filter)
-        .format_timestamp_millis()
+        .format(format_line)
         .target(env_logger::Target::Pipe(Box::new(BufferedStderr)))
         .build();
     let max_level = inner.filter();
@@ -49,6 +51,98 @@ pub fn init(filter: &str) {
             // Without the thread every line is written out at once, as before.
             UNBUFFERED.get_or_init(|| ());
         }
+    }
+}
+
+/// How many spaces start each further line of a message, so that a message cannot pass off a
+/// line of its own as a record of the log.
+const INDENT: &str = "    ";
+
+/// One record as env_logger's default format writes it, `[2026-12-05T05:24:34.123Z INFO
+/// target] message` with further lines of the message indented, at a fraction of its cost
+/// (docs/performance.md, "The access log"): the line is put together in memory this thread
+/// reuses, the date and time of day are formatted once per second, and nothing is styled (the
+/// lines go to a pipe, where env_logger strips styles anyway).
+fn format_line(buf: &mut env_logger::fmt::Formatter, record: &Record) -> io::Result<()> {
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.write_record(jiff::Timestamp::now(), record).map_err(io::Error::other)?;
+        let written = buf.write_all(&scratch.line);
+        if scratch.line.capacity() > Scratch::KEPT {
+            scratch.line = Vec::new();
+        }
+        written
+    })
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch::new()) };
+}
+
+/// What [`format_line`] reuses from one record to the next on a thread.
+struct Scratch {
+    /// The second of the last record, and its date and time of day (`2026-12-05T05:24:34`).
+    second: Option<i64>,
+    date_time: String,
+    /// The record's message, then its whole line.
+    message: String,
+    line: Vec<u8>,
+}
+
+impl Scratch {
+    /// Past this many bytes, a rare long line does not keep its memory for the life of the thread.
+    const KEPT: usize = 4096;
+
+    const fn new() -> Self {
+        Self { second: None, date_time: String::new(), message: String::new(), line: Vec::new() }
+    }
+
+    /// Puts `record`'s line, logged at `now`, in `self.line`.
+    fn write_record(&mut self, now: jiff::Timestamp, record: &Record) -> fmt::Result {
+        let second = now.as_second();
+        if self.second != Some(second) {
+            // `2026-12-05T05:24:34Z` without its `Z`.
+            let whole = jiff::Timestamp::from_second(second).unwrap_or(now);
+            self.date_time = format!("{whole:.0}").trim_end_matches('Z').to_owned();
+            self.second = Some(second);
+        }
+        self.message.clear();
+        fmt::write(&mut self.message, *record.args())?;
+
+        let line = &mut self.line;
+        line.clear();
+        line.push(b'[');
+        line.extend_from_slice(self.date_time.as_bytes());
+        let millisecond = now.subsec_millisecond();
+        let digit = |value: i32| b'0' + u8::try_from(value.rem_euclid(10)).unwrap_or(0);
+        line.extend_from_slice(&[
+            b'.',
+            digit(millisecond / 100),
+            digit(millisecond / 10),
+            digit(millisecond),
+            b'Z',
+            b' ',
+        ]);
+        // The level padded to five characters, as `{level:<5}` would.
+        let level = record.level().as_str();
+        line.extend_from_slice(level.as_bytes());
+        line.extend_from_slice(&b"    "[..5_usize.saturating_sub(level.len())]);
+        if !record.target().is_empty() {
+            line.push(b' ');
+            line.extend_from_slice(record.target().as_bytes());
+        }
+        line.extend_from_slice(b"] ");
+        let mut message_lines = self.message.split('\n');
+        line.extend_from_slice(message_lines.next().unwrap_or_default().as_bytes());
+        for message_line in message_lines {
+            line.push(b'\n');
+            line.extend_from_slice(INDENT.as_bytes());
+            line.extend_from_slice(message_line.as_bytes());
+        }
+        line.push(b'\n');
+        if self.message.capacity() > Self::KEPT {
+            self.message = String::new();
+        }
+        Ok(())
     }
 }
 
@@ -150,6 +244,72 @@ mod tests {
 
     fn record<'a>(level: Level, target: &'a str, args: std::fmt::Arguments<'a>) -> Record<'a> {
         Record::builder().level(level).target(target).args(args).build()
+    }
+
+    #[test]
+    fn a_line_reads_like_env_loggers_default_format_and_further_lines_are_indented() {
+        fn written(scratch: &mut Scratch, at: &str, level: Level, target: &str, args: fmt::Arguments) -> String {
+            scratch.write_record(at.parse().unwrap(), &record(level, target, args)).unwrap();
+            String::from_utf8(scratch.line.clone()).unwrap()
+        }
+        let mut scratch = Scratch::new();
+        assert_eq!(
+            written(
+                &mut scratch,
+                "2026-12-05T05:24:34.123456Z",
+                Level::Info,
+                "hello_api::middleware",
+                format_args!("GET / 200 1.2µs")
+            ),
+            "[2026-12-05T05:24:34.123Z INFO  hello_api::middleware] GET / 200 1.2µs\n"
+        );
+        // The same second again (from the cache), then the next one.
+        assert_eq!(
+            written(
+                &mut scratch,
+                "2026-12-05T05:24:34.007Z",
+                Level::Error,
+                "t",
+                format_args!("first\nforged [line]\n")
+            ),
+            "[2026-12-05T05:24:34.007Z ERROR t] first\n    forged [line]\n    \n"
+        );
+        assert_eq!(
+            written(&mut scratch, "2026-12-05T05:24:35Z", Level::Warn, "", format_args!("no target {}", 1)),
+            "[2026-12-05T05:24:35.000Z WARN ] no target 1\n"
+        );
+        let long = "x".repeat(Scratch::KEPT * 2);
+        assert!(
+            written(&mut scratch, "1970-01-01T00:00:00Z", Level::Debug, "t", format_args!("{long}")).ends_with("x\n")
+        );
+        assert!(scratch.message.capacity() <= Scratch::KEPT, "a long message's memory is given back");
+    }
+
+    #[test]
+    fn the_logger_writes_each_line_whole_through_its_target() {
+        struct Shared(std::sync::Arc<Mutex<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().write(bytes)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let out = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let logger = env_logger::Builder::new()
+            .parse_filters("info")
+            .format(format_line)
+            .target(env_logger::Target::Pipe(Box::new(Shared(out.clone()))))
+            .build();
+        logger.log(&record(Level::Info, "a", format_args!("one")));
+        logger.log(&record(Level::Debug, "a", format_args!("filtered out")));
+        logger.log(&record(Level::Warn, "b", format_args!("two")));
+        let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[0].starts_with('[') && lines[0].ends_with(" INFO  a] one"), "{text}");
+        assert!(lines[1].ends_with(" WARN  b] two"), "{text}");
     }
 
     #[test]

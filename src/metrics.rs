@@ -13,7 +13,7 @@
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 use crate::auth::dpop::DpopObserver;
@@ -115,12 +115,6 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered request and its duration.
-    pub(crate) fn request_answered(&self, route: &str, method: &Method, status: StatusCode, seconds: f64) {
-        self.requests.with_label_values(&[route, method_label(method), status.as_str()]).inc();
-        self.durations.with_label_values(&[route]).observe(seconds);
-    }
-
     /// The text exposition of every metric.
     pub(crate) fn render(&self) -> String {
         let mut text = Vec::new();
@@ -158,6 +152,58 @@ impl DpopObserver for Metrics {
     /// `outcome` is a stable code (`valid`, `store_unavailable`, a proof error's code): bounded.
     fn proof_checked(&self, outcome: &'static str) {
         self.dpop_checks.with_label_values(&[outcome]).inc();
+    }
+}
+
+/// One worker's handles on the request series it has counted, so that a request touches two
+/// atomic counters and no label lookup (which hashes the labels under a lock). At most
+/// [`RequestSeries::CAPACITY`] series are kept; a worker that sees more counts the rest through
+/// the lookup. Not `Send`: each worker builds its own ([`crate::middleware`]).
+pub(crate) struct RequestSeries {
+    metrics: std::sync::Arc<Metrics>,
+    known: std::cell::RefCell<Vec<Series>>,
+}
+
+/// The series of one route, method and status.
+struct Series {
+    route: Box<str>,
+    method: &'static str,
+    status: StatusCode,
+    requests: IntCounter,
+    durations: Histogram,
+}
+
+impl RequestSeries {
+    /// More series than the routes, methods and statuses a client normally meets.
+    const CAPACITY: usize = 64;
+
+    pub(crate) fn new(metrics: std::sync::Arc<Metrics>) -> Self {
+        Self { metrics, known: std::cell::RefCell::new(Vec::new()) }
+    }
+
+    /// Counts one answered request and its duration.
+    pub(crate) fn request_answered(&self, route: &str, method: &Method, status: StatusCode, seconds: f64) {
+        let method = method_label(method);
+        let mut known = self.known.borrow_mut();
+        let found =
+            known.iter().find(|series| series.status == status && series.method == method && *series.route == *route);
+        if let Some(series) = found {
+            series.requests.inc();
+            series.durations.observe(seconds);
+            return;
+        }
+        let series = Series {
+            route: route.into(),
+            method,
+            status,
+            requests: self.metrics.requests.with_label_values(&[route, method, status.as_str()]),
+            durations: self.metrics.durations.with_label_values(&[route]),
+        };
+        series.requests.inc();
+        series.durations.observe(seconds);
+        if known.len() < Self::CAPACITY {
+            known.push(series);
+        }
     }
 }
 
@@ -272,6 +318,31 @@ mod tests {
                 "{label}: {text}"
             );
         }
+    }
+
+    #[test]
+    fn a_workers_series_count_like_the_lookup_and_past_their_capacity_too() {
+        let metrics = std::sync::Arc::new(Metrics::new());
+        let series = RequestSeries::new(metrics.clone());
+        let routes: Vec<String> = (0..RequestSeries::CAPACITY + 6).map(|i| format!("/r{i}")).collect();
+        for _ in 0..3 {
+            for route in &routes {
+                series.request_answered(route, &Method::GET, StatusCode::OK, 0.0002);
+            }
+            series.request_answered("/r0", &Method::POST, StatusCode::NOT_FOUND, 0.2);
+        }
+        // A second worker counts into the same series.
+        RequestSeries::new(metrics.clone()).request_answered("/r0", &Method::GET, StatusCode::OK, 0.0002);
+        let text = metrics.render();
+        for (i, route) in routes.iter().enumerate() {
+            let count = if i == 0 { 4 } else { 3 };
+            let line = format!(r#"hello_api_http_requests_total{{method="GET",route="{route}",status="200"}} {count}"#);
+            assert!(text.contains(&line), "{line}: {text}");
+        }
+        assert!(text.contains(r#"hello_api_http_requests_total{method="POST",route="/r0",status="404"} 3"#), "{text}");
+        assert!(text.contains(r#"hello_api_http_request_duration_seconds_count{route="/r0"} 7"#), "{text}");
+        assert!(text.contains(r#"hello_api_http_request_duration_seconds_bucket{route="/r0",le="0.5"} 7"#), "{text}");
+        assert!(text.contains(r#"hello_api_http_request_duration_seconds_bucket{route="/r0",le="0.1"} 4"#), "{text}");
     }
 
     #[test]

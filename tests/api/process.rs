@@ -97,6 +97,21 @@ async fn local_mode_prints_a_curl_line_that_reads_the_admin_message_and_stops_on
 
     let logged = logged.await.unwrap();
     assert!(logged.iter().any(|line| line.contains("WARN") && line.contains("development only")), "{logged:#?}");
+    // The access line, as docs/how-it-works.md shows it: `[time INFO  hello_api::middleware] GET
+    // /api/messages/admin 200 1.2ms`.
+    let access = logged
+        .iter()
+        .find(|line| line.contains("hello_api::middleware] GET /api/messages/admin 200 "))
+        .unwrap_or_else(|| panic!("no access line for the admin message: {logged:#?}"));
+    let (stamp, rest) = access.strip_prefix('[').and_then(|line| line.split_once(' ')).expect("a stamp");
+    assert!(stamp.len() == 24 && stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.', "{access}");
+    assert!(rest.starts_with("INFO  hello_api::middleware] GET"), "{access}");
+    let duration = rest.rsplit(' ').next().unwrap();
+    let (number, unit) = duration.split_at(duration.find(|c: char| c.is_alphabetic() || c == 'µ').unwrap());
+    assert!(
+        ["ns", "µs", "ms", "s"].contains(&unit) && number.split_once('.').is_some_and(|(_, tenth)| tenth.len() == 1),
+        "{access}"
+    );
     assert!(logged.iter().any(|line| line.contains("listening on http://127.0.0.1:")), "{logged:#?}");
     assert!(logged.iter().any(|line| line.contains("SIGTERM: stopping gracefully")), "{logged:#?}");
     assert!(!dir.join(".local-issuer-key.pem").metadata().unwrap().permissions().readonly());
