@@ -7,15 +7,16 @@
 //! (`RUST_LOG=actix_http=debug` shows them); every other line is passed on unchanged.
 //!
 //! Lines go to stderr through a buffer that a background thread writes out every
-//! [`FLUSH_INTERVAL`] and [`flush`] at exit: a request thread appends its access-log line to
-//! memory instead of making a `write` system call (which cost 25–30 % of the public route's
-//! throughput, docs/performance.md). No line is dropped: a buffer that reaches [`BUFFER_LIMIT`]
-//! is written out at once by the thread that filled it.
+//! [`FLUSH_INTERVAL`], or as soon as it holds [`WAKE_AT`] bytes, and [`flush`] at exit: a request
+//! thread appends its access-log line to memory and never waits for a `write` system call (which
+//! cost 25–30 % of the public route's throughput and lengthened its tail, docs/performance.md).
+//! No line is dropped: only when the buffer reaches [`BUFFER_LIMIT`] (stderr is not keeping up)
+//! does the thread that filled it write it out itself.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, Write};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use log::{Level, Log, Metadata, Record};
@@ -27,8 +28,11 @@ const PARSE_ERROR: &str = "stream error: request parse error";
 
 /// How long a line may wait in the buffer before it reaches stderr.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
-/// A buffer this full is written out at once, by the thread that filled it.
-pub const BUFFER_LIMIT: usize = 64 * 1024;
+/// A buffer this full wakes the writing thread before its interval is over.
+pub const WAKE_AT: usize = 32 * 1024;
+/// A buffer this full is written out at once, by the thread that filled it: stderr is not keeping
+/// up, and the memory lines wait in stays bounded.
+pub const BUFFER_LIMIT: usize = 1024 * 1024;
 
 /// Installs the logger with `filter` (`RUST_LOG` syntax) as the global logger, writing to stderr
 /// through the buffer (call [`flush`] before the process exits).
@@ -43,7 +47,12 @@ pub fn init(filter: &str) {
         log::set_max_level(max_level);
         let started = std::thread::Builder::new().name("log-flush".into()).spawn(|| {
             loop {
-                std::thread::sleep(FLUSH_INTERVAL);
+                let pending = lock(&PENDING);
+                if pending.len() < WAKE_AT {
+                    drop(WAKE.wait_timeout(pending, FLUSH_INTERVAL));
+                } else {
+                    drop(pending);
+                }
                 flush();
             }
         });
@@ -148,34 +157,49 @@ impl Scratch {
 
 /// Lines not yet written to stderr.
 static PENDING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-/// Held while a batch is written, so that batches reach stderr in the order they were taken.
-static WRITING: Mutex<()> = Mutex::new(());
-/// Set when the flushing thread could not be started.
+/// Wakes the writing thread when [`PENDING`] holds [`WAKE_AT`] bytes.
+static WAKE: Condvar = Condvar::new();
+/// The batch being written: held while it is, so that batches reach stderr in the order they
+/// were taken, and swapped with [`PENDING`] so that neither buffer is allocated again each time.
+static WRITING: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+/// Set when the writing thread could not be started.
 static UNBUFFERED: OnceLock<()> = OnceLock::new();
 
-/// Writes every buffered line to stderr now (at exit, and every [`FLUSH_INTERVAL`]).
+/// A lock that a panic elsewhere does not make unusable: the log goes on.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Writes every buffered line to stderr now (at exit, and from the writing thread).
 pub fn flush() {
-    let _order = WRITING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let batch = std::mem::take(&mut *PENDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    let mut batch = lock(&WRITING);
+    std::mem::swap(&mut *lock(&PENDING), &mut *batch);
     if !batch.is_empty() {
         let mut stderr = io::stderr().lock();
         // Nowhere to report a failed write to stderr; the next batch tries again.
         let _ = stderr.write_all(&batch).and_then(|()| stderr.flush());
     }
+    batch.clear();
+    // The memory of a burst is given back; the usual batch keeps its buffer.
+    batch.shrink_to(4 * WAKE_AT);
 }
 
 /// The logger's output: appends to [`PENDING`]; `flush` (which env_logger calls after every line)
-/// does nothing, the background thread and [`flush`] write the lines out.
+/// does nothing, the writing thread and [`flush`] write the lines out.
 struct BufferedStderr;
 
 impl Write for BufferedStderr {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let full = {
-            let mut pending = PENDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let length = {
+            let mut pending = lock(&PENDING);
             pending.extend_from_slice(bytes);
-            pending.len() >= BUFFER_LIMIT
+            pending.len()
         };
-        if full || UNBUFFERED.get().is_some() {
+        // Once per batch, as it crosses the mark (the thread looks again before it sleeps).
+        if length >= WAKE_AT && length - bytes.len() < WAKE_AT {
+            WAKE.notify_one();
+        }
+        if length >= BUFFER_LIMIT || UNBUFFERED.get().is_some() {
             flush();
         }
         Ok(bytes.len())

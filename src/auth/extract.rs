@@ -32,7 +32,7 @@ fn presented_token(request: &HttpRequest, dpop: bool) -> Result<(Scheme, &str), 
     if values.next().is_some() {
         return Err(InvalidToken::MalformedHeader.into());
     }
-    let value = value.to_str().map_err(|_| InvalidToken::MalformedHeader)?.trim();
+    let value = header_text(value.as_bytes()).ok_or(InvalidToken::MalformedHeader)?.trim();
     let (scheme, token) = value.split_once([' ', '\t']).unwrap_or((value, ""));
     let scheme = if scheme.eq_ignore_ascii_case("bearer") {
         Scheme::Bearer
@@ -47,6 +47,13 @@ fn presented_token(request: &HttpRequest, dpop: bool) -> Result<(Scheme, &str), 
     }
 }
 
+/// `bytes` as text when every byte is visible ASCII or a tab, as `HeaderValue::to_str` requires,
+/// checked without stopping early so that the ~800 bytes of a token are checked many at a time.
+fn header_text(bytes: &[u8]) -> Option<&str> {
+    let visible = bytes.iter().fold(true, |visible, &byte| visible & (byte == b'\t' || (b' '..=b'~').contains(&byte)));
+    visible.then(|| std::str::from_utf8(bytes).ok()).flatten()
+}
+
 impl FromRequest for Claims {
     type Error = Refusal;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -55,9 +62,14 @@ impl FromRequest for Claims {
         let dpop = request.app_data::<web::Data<Dpop>>().cloned();
         let dpop_algs = dpop.as_ref().and_then(|dpop| dpop.offered_algs());
         let presented = presented_token(request, dpop_algs.is_some()).map(|(scheme, token)| (scheme, token.to_owned()));
-        let proofs = Dpop::proofs(request);
-        let method = request.method().as_str().to_owned();
-        let url = dpop.as_ref().and_then(|dpop| dpop.request_url(request));
+        // What a proof is checked against, read only for a DPoP token: `admit` passes a Bearer
+        // token on its binding alone.
+        let (proofs, method, url) = match (&presented, &dpop) {
+            (Ok((Scheme::Dpop, _)), Some(dpop)) => {
+                (Dpop::proofs(request), request.method().as_str().to_owned(), dpop.request_url(request))
+            }
+            _ => (Some(Vec::new()), String::new(), None),
+        };
         let validator = request.app_data::<web::Data<Validator>>().cloned();
         Box::pin(async move {
             let refuse = |scheme| {
@@ -97,18 +109,37 @@ impl<P: Permission + 'static> FromRequest for RequirePermission<P> {
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let claims = Claims::from_request(request, payload);
-        let dpop_algs = request.app_data::<web::Data<Dpop>>().and_then(|dpop| dpop.offered_algs());
-        let scheme = match presented_token(request, dpop_algs.is_some()) {
-            Ok((scheme, _)) => scheme,
-            Err(_) => Scheme::Bearer,
-        };
+        let request = request.clone();
         Box::pin(async move {
             let claims = claims.await?;
             if !claims.has_permission(P::NAME) {
                 log::debug!("permission {} not granted", P::NAME);
+                // The challenge names the scheme the token came with.
+                let dpop_algs = request.app_data::<web::Data<Dpop>>().and_then(|dpop| dpop.offered_algs());
+                let scheme =
+                    presented_token(&request, dpop_algs.is_some()).map_or(Scheme::Bearer, |(scheme, _)| scheme);
                 return Err(Refusal { error: AuthError::InsufficientScope(P::NAME), scheme, dpop_algs });
             }
             Ok(Self::granted(claims))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::HeaderValue;
+
+    use super::header_text;
+
+    #[test]
+    fn header_text_accepts_exactly_what_to_str_accepts() {
+        for byte in 0..=u8::MAX {
+            for bytes in [vec![byte], [b"Bearer a".as_slice(), &[byte], b"b"].concat()] {
+                let Ok(value) = HeaderValue::from_bytes(&bytes) else { continue };
+                assert_eq!(header_text(value.as_bytes()), value.to_str().ok(), "{bytes:?}");
+            }
+        }
+        assert_eq!(header_text(&[b'a'; 900]), Some("a".repeat(900).as_str()));
+        assert_eq!(header_text(b""), Some(""));
     }
 }

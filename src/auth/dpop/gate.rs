@@ -92,7 +92,8 @@ impl Dpop {
 
     /// The request's `DPoP` header values.
     pub(crate) fn proofs(request: &HttpRequest) -> Proofs {
-        request.headers().get_all("dpop").map(|value| value.to_str().ok().map(str::to_owned)).collect()
+        const DPOP: header::HeaderName = header::HeaderName::from_static("dpop");
+        request.headers().get_all(DPOP).map(|value| value.to_str().ok().map(str::to_owned)).collect()
     }
 
     /// Whether a token presented with `scheme` and valid as `claims` may pass: the binding rules
