@@ -9,9 +9,12 @@
 # verifications per second; the server's RSS before and after is the replay store's memory.
 #
 # Then the public route against the ceiling of its stack: a bare actix-web app (examples/baseline.rs,
-# built in the same run, no middleware) answering the same JSON, side by side (BENCH_ROUNDS rounds,
-# default 3, of BENCH_BASELINE_SECONDS per run, default 5). The script exits non-zero when the
-# public route makes less than 0.95 x the baseline's req/s or its p99 is over 1.5 x the baseline's.
+# built in the same run, no middleware) answering with the same handler, side by side (BENCH_ROUNDS
+# rounds, default 3, of BENCH_BASELINE_SECONDS per run, default 5). The script exits non-zero when
+# the public route makes less than 0.95 x the baseline's req/s or its p99 is over 1.5 x the
+# baseline's. A third app, the baseline adding hello-api's headers in its handler (checked equal to
+# hello-api's), runs in the same rounds: it splits the gap into what the headers cost by themselves
+# and what the stack costs beyond them (reported, no budget).
 #
 # Every budget (docs/performance.md) is checked: the script exits non-zero when one is missed.
 #
@@ -241,33 +244,55 @@ echo
 # (metrics on, every header, CORS) and the bare actix-web app, BENCH_ROUNDS rounds of
 # BENCH_BASELINE_SECONDS, the order swapped every round; the medians are compared.
 main_api=$api
-mkdir -p "$work/baseline"
-PORT=0 "$binaries/examples/baseline" >"$work/baseline/server.log" 2>&1 &
-server_pids+=("$!")
-baseline_api=
-for _ in $(seq 100); do
-    baseline_api=$(sed -nE 's/^baseline listening on (http:[^ ]+).*/\1/p' "$work/baseline/server.log" | head -1)
-    [[ -n $baseline_api ]] && break
-    sleep 0.1
-done
-[[ -n $baseline_api ]] || fail "the baseline app did not start"
-[[ $(curl -sf "$baseline_api/api/messages/public") == $(curl -sf "$main_api/api/messages/public") ]] ||
-    fail "the baseline does not answer the public route's JSON"
+# start_baseline NAME [VARIABLE=value...]: the baseline app on a free port; sets baseline_api.
+start_baseline() {
+    local name=$1
+    shift
+    mkdir -p "$work/$name"
+    env PORT=0 "$@" "$binaries/examples/baseline" >"$work/$name/server.log" 2>&1 &
+    server_pids+=("$!")
+    baseline_api=
+    for _ in $(seq 100); do
+        baseline_api=$(sed -nE 's/^baseline listening on (http:[^ ]+).*/\1/p' "$work/$name/server.log" | head -1)
+        [[ -n $baseline_api ]] && break
+        sleep 0.1
+    done
+    [[ -n $baseline_api ]] || fail "the $name app did not start"
+    [[ $(curl -sf "$baseline_api/api/messages/public") == $(curl -sf "$main_api/api/messages/public") ]] ||
+        fail "the $name app does not answer the public route's JSON"
+}
+# The response's headers but the date and the length, sorted.
+headers_of() { curl -s -D - -o /dev/null "$1/api/messages/public" | tr -d '\r' | grep -viE '^(date|content-length):|^$' | sort; }
+start_baseline baseline
+bare_api=$baseline_api
+# The same app adding hello-api's headers in its handler: what the headers cost by themselves.
+start_baseline baseline-headers BASELINE_HEADERS=1
+headers_api=$baseline_api
+[[ $(headers_of "$headers_api") == $(headers_of "$main_api") ]] ||
+    fail "the baseline with headers does not answer hello-api's headers: $(diff <(headers_of "$headers_api") <(headers_of "$main_api"))"
 rounds=${BENCH_ROUNDS:-3}
 seconds=${BENCH_BASELINE_SECONDS:-5}
-ours_rps=() ours_p99=() base_rps=() base_p99=()
-measure_public() { # measure_public ours|base
+ours_rps=() ours_p99=() base_rps=() base_p99=() headers_rps=() headers_p99=()
+measure_public() { # measure_public ours|base|headers
     local line
-    if [[ $1 == ours ]]; then api=$main_api; else api=$baseline_api; fi
+    case $1 in
+        ours) api=$main_api ;;
+        base) api=$bare_api ;;
+        headers) api=$headers_api ;;
+    esac
     line=$(run_wrk bench/report.lua /api/messages/public)
     local -n rps_runs="$1_rps" p99_runs="$1_p99"
     rps_runs+=("$(field rps "$line")")
     p99_runs+=("$(field p99_us "$line")")
 }
 echo
-echo "Running the public route and the baseline side by side: $rounds rounds, $seconds s per run..."
+echo "Running the public route and the baselines side by side: $rounds rounds, $seconds s per run..."
+order=(ours base headers)
 for round in $(seq "$rounds"); do
-    if ((round % 2)); then measure_public ours; measure_public base; else measure_public base; measure_public ours; fi
+    # Each round starts with the next one, so that none always runs first.
+    for at in 0 1 2; do
+        measure_public "${order[(round + at) % 3]}"
+    done
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 runs() { local IFS=' '; printf '%.0f ' "$@"; }
@@ -284,9 +309,16 @@ printf '| hello-api, public (every header, CORS, metrics) | %.0f | %.2f ms | %s|
     "$(calc "$(median "${ours_p99[@]}") / 1000")" "$(runs "${ours_rps[@]}")" "$(runs "${ours_p99[@]}")"
 printf '| bare actix-web (examples/baseline.rs) | %.0f | %.2f ms | %s| %s|\n' "$(median "${base_rps[@]}")" \
     "$(calc "$(median "${base_p99[@]}") / 1000")" "$(runs "${base_rps[@]}")" "$(runs "${base_p99[@]}")"
+printf '| bare actix-web with hello-api'"'"'s headers (BASELINE_HEADERS) | %.0f | %.2f ms | %s| %s|\n' \
+    "$(median "${headers_rps[@]}")" "$(calc "$(median "${headers_p99[@]}") / 1000")" "$(runs "${headers_rps[@]}")" \
+    "$(runs "${headers_p99[@]}")"
 echo
 report "$(printf -- '- public / baseline req/s = %.3f (budget >= 0.95)' "$rps_ratio")" "$rps_ok" "public / baseline req/s"
 report "$(printf -- '- public p99 / baseline p99 = %.2f (budget <= 1.5)' "$p99_ratio")" "$p99_ok" "public p99 / baseline p99"
+printf -- '- what the headers cost by themselves: baseline with headers / baseline req/s = %.3f\n' \
+    "$(calc "$(median "${headers_rps[@]}") / $(median "${base_rps[@]}")")"
+printf -- '- what the stack costs beyond them: public / baseline with headers req/s = %.3f\n' \
+    "$(calc "$(median "${ours_rps[@]}") / $(median "${headers_rps[@]}")")"
 api=$main_api
 
 # The cost of metrics (docs/operations.md, "Metrics"): public and admin on the server above
