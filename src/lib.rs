@@ -130,3 +130,5 @@ pub(crate) mod middleware;
 pub mod routes;
 pub mod startup;
 pub mod urls;
+
+pub use middleware::SECURITY_HEADERS;

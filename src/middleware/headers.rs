@@ -5,8 +5,9 @@ use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-/// The headers docs/contract.md, "Headers on every response" lists, in order.
-pub(crate) const SECURITY_HEADERS: [(&str, &str); 9] = [
+/// The headers docs/contract.md, "Headers on every response" lists, in order (public for
+/// `examples/baseline.rs`, which sends them without the stack).
+pub const SECURITY_HEADERS: [(&str, &str); 9] = [
     ("x-xss-protection", "0"),
     ("strict-transport-security", "max-age=31536000; includeSubDomains"),
     ("x-frame-options", "deny"),

@@ -17,5 +17,6 @@ mod server;
 mod stack;
 
 pub(crate) use cors::cors;
+pub use headers::SECURITY_HEADERS;
 pub(crate) use server::{ServerOptions, serve};
 pub(crate) use stack::StackConfig;
