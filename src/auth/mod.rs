@@ -25,6 +25,7 @@ pub(crate) use jwks::KeySetObserver;
 pub use jwks::{ExpectedIssuer, IssuerCheck, KeySet, KeySource, RefreshPolicy};
 pub(crate) use permissions::ReadAdminMessages;
 pub use permissions::{Permission, RequirePermission};
+pub(crate) use policy::unix_seconds;
 pub use policy::{TokenPolicy, check_claims};
 pub(crate) use validator::TokenObserver;
 pub use validator::{MAX_TOKEN_BYTES, Validator, parse_token};

@@ -27,6 +27,11 @@ pub struct TokenPolicy {
     pub allowed_tenants: Option<Vec<String>>,
 }
 
+/// Seconds since the Unix epoch, as the JWT time claims count them (0 for a time before it).
+pub(crate) fn unix_seconds(time: SystemTime) -> f64 {
+    time.duration_since(UNIX_EPOCH).map_or(0.0, |since| since.as_secs_f64())
+}
+
 /// Checks verified claims against `policy` at time `now`: time, issuer (`issuer`, named by the
 /// key set's documents), audience, permissions.
 pub fn check_claims(
@@ -35,7 +40,7 @@ pub fn check_claims(
     issuer: &ExpectedIssuer,
     now: SystemTime,
 ) -> Result<Claims, InvalidToken> {
-    let now = now.duration_since(UNIX_EPOCH).map_or(0.0, |now| now.as_secs_f64());
+    let now = unix_seconds(now);
     let expires_at = check_time(policy, &claims, now)?;
     check_issuer(policy, &claims, issuer)?;
     check_audience(policy, &claims)?;

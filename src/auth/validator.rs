@@ -2,7 +2,7 @@
 //! (time, issuer, audience, permissions); the cache of verified tokens.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use aws_lc_rs::digest;
 use base64::Engine as _;
@@ -13,7 +13,7 @@ use super::algorithm::SigningAlgorithm;
 use super::claims::{Claims, Grant};
 use super::error::{AuthError, InvalidToken};
 use super::jwks::{KeyLookupError, KeySet, SignatureError, VerifyingKey};
-use super::policy::{TokenPolicy, check_claims};
+use super::policy::{TokenPolicy, check_claims, unix_seconds};
 
 /// Tokens longer than this are refused before any parsing (8 KiB; real access tokens are 1–3 KiB).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -113,10 +113,6 @@ fn json_object(segment: &str) -> Result<Map<String, Value>, InvalidToken> {
     serde_json::from_slice(&bytes).map_err(|_| InvalidToken::Malformed)
 }
 
-fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |now| now.as_secs_f64())
-}
-
 impl Validator {
     /// A validator for tokens signed by keys from `keys`, remembering up to `cache_size` verified
     /// tokens (0: none).
@@ -154,7 +150,7 @@ impl Validator {
         let mut hash = [0u8; 32];
         hash.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
         if let Some(hit) = cache.get(&hash) {
-            if unix_now() < hit.expires_at && self.keys.still_holds(&hit.key) {
+            if unix_seconds(SystemTime::now()) < hit.expires_at && self.keys.still_holds(&hit.key) {
                 if let Some(observer) = &self.observer {
                     observer.token_cache_hit();
                 }

@@ -3,15 +3,16 @@
 //! issuer and the API agree on what a valid proof is; a proof is accepted once, in the API's
 //! replay store type.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
 
 use super::errors::TokenError;
 use crate::auth::dpop::{
-    MEMORY_CAPACITY, ProofError, ProofPolicy, ProofRequest, ReplayError, ReplayStore, check_proof,
+    DPOP_HEADER, MEMORY_CAPACITY, ProofError, ProofPolicy, ProofRequest, ReplayError, ReplayStore, check_proof,
 };
+use crate::auth::unix_seconds;
 
 /// The path of the token endpoint, under the issuer.
 pub(super) const TOKEN_PATH: &str = "oauth/token";
@@ -41,13 +42,13 @@ impl TokenProofs {
     /// issuer answers on every loopback name, and `hello-client` calls it at `127.0.0.1`). No
     /// access token exists yet, so a proof naming one (`ath`) is not for this request.
     pub(super) async fn key_of(&self, request: &HttpRequest, named: &str) -> Result<Option<String>, TokenError> {
-        let mut values = request.headers().get_all("dpop");
+        let mut values = request.headers().get_all(DPOP_HEADER);
         let proof = match (values.next(), values.next()) {
             (None, _) => return Ok(None),
             (Some(_), Some(_)) => return Err(refused(ProofError::Multiple)),
             (Some(value), None) => value.to_str().map_err(|_| refused(ProofError::Malformed))?,
         };
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |now| now.as_secs_f64());
+        let now = unix_seconds(SystemTime::now());
         let check = |url: &str| {
             let expected = ProofRequest { method: request.method().as_str(), url, access_token: None, bound_key: None };
             check_proof(proof, &expected, &self.policy, now)

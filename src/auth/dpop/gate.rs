@@ -2,7 +2,7 @@
 //! name, the proof check, then the replay store. Built once at start-up and shared as app data.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -13,6 +13,7 @@ use super::proof::{ProofPolicy, ProofRequest, check_proof};
 use super::replay::{ReplayError, ReplayStore};
 use crate::auth::claims::Claims;
 use crate::auth::error::{AuthError, InvalidToken, Scheme};
+use crate::auth::policy::unix_seconds;
 
 /// `DPOP`: which schemes the API accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,12 +43,11 @@ pub(crate) struct Dpop {
     observer: Option<Arc<dyn DpopObserver>>,
 }
 
+/// The request header that carries a proof (RFC 9449 section 4.1).
+pub(crate) const DPOP_HEADER: header::HeaderName = header::HeaderName::from_static("dpop");
+
 /// The proofs a request carries: every `DPoP` header value, or `None` when one is not text.
 pub(crate) type Proofs = Option<Vec<String>>;
-
-fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |now| now.as_secs_f64())
-}
 
 impl Dpop {
     /// DPoP in `mode`, checking proofs under `policy`; `public_url` (`PUBLIC_URL`) is the API's
@@ -92,8 +92,7 @@ impl Dpop {
 
     /// The request's `DPoP` header values.
     pub(crate) fn proofs(request: &HttpRequest) -> Proofs {
-        const DPOP: header::HeaderName = header::HeaderName::from_static("dpop");
-        request.headers().get_all(DPOP).map(|value| value.to_str().ok().map(str::to_owned)).collect()
+        request.headers().get_all(DPOP_HEADER).map(|value| value.to_str().ok().map(str::to_owned)).collect()
     }
 
     /// Whether a token presented with `scheme` and valid as `claims` may pass: the binding rules
@@ -144,7 +143,7 @@ impl Dpop {
         };
         let url = url.ok_or(AuthError::InvalidProof(ProofError::WrongUrl))?;
         let request = ProofRequest { method, url, access_token: Some(token), bound_key: Some(bound_key) };
-        let now = unix_now();
+        let now = unix_seconds(SystemTime::now());
         let verified = check_proof(proof, &request, &self.policy, now).map_err(AuthError::InvalidProof)?;
         self.store.remember(&verified, now).await.map_err(|err| match err {
             ReplayError::Reused => AuthError::InvalidProof(ProofError::Reused),

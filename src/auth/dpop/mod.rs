@@ -17,7 +17,7 @@ mod redis_store;
 mod replay;
 
 pub(crate) use error::ProofError;
-pub(crate) use gate::{Dpop, DpopMode, DpopObserver};
+pub(crate) use gate::{DPOP_HEADER, Dpop, DpopMode, DpopObserver};
 #[cfg(test)]
 pub(crate) use key::thumbprint;
 pub(crate) use proof::{ProofPolicy, ProofRequest, check_proof};
