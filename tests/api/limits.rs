@@ -7,7 +7,7 @@ use hello_api::auth::MAX_TOKEN_BYTES;
 use hello_api::startup::limits;
 use jsonwebtoken::Algorithm;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::{FakeIssuer, Signer, TestApp, assert_invalid_token, b64, claims};
@@ -36,7 +36,7 @@ async fn connect(app: &TestApp) -> TcpStream {
 }
 
 /// Reads until the peer closes the connection (or resets it); returns what arrived before.
-async fn read_until_closed(stream: &mut TcpStream) -> String {
+async fn read_until_closed(stream: &mut (impl AsyncRead + Unpin)) -> String {
     let mut received = Vec::new();
     let _ = stream.read_to_end(&mut received).await;
     String::from_utf8_lossy(&received).into_owned()
@@ -116,11 +116,7 @@ async fn a_client_sending_its_request_head_slower_than_the_head_timeout_is_disco
         }
         std::future::pending::<()>().await;
     };
-    let closed = async {
-        let mut received = Vec::new();
-        let _ = reader.read_to_end(&mut received).await;
-        String::from_utf8_lossy(&received).into_owned()
-    };
+    let closed = read_until_closed(&mut reader);
     let answer = tokio::time::timeout(guard, async {
         tokio::select! {
             answer = closed => answer,
@@ -168,11 +164,7 @@ async fn trickle_body(base_url: &str, path: &str, guard: Duration) -> Option<Str
         }
         std::future::pending::<()>().await;
     };
-    let closed = async {
-        let mut received = Vec::new();
-        let _ = reader.read_to_end(&mut received).await;
-        String::from_utf8_lossy(&received).into_owned()
-    };
+    let closed = read_until_closed(&mut reader);
     tokio::time::timeout(guard, async {
         tokio::select! {
             answer = closed => answer,

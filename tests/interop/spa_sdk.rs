@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-use crate::browser::{displayed, open_browser, start_chromedriver, submit_login};
+use crate::browser::{Driver, displayed, open_browser, start_chromedriver, submit_login};
 use crate::helpers::{AUDIENCE, TempDir, TestApp};
 
 const SDK: &str = "target/test-deps/auth0-spa-js/auth0-spa-js.production.js";
@@ -190,23 +190,41 @@ async fn login_with_redirect(browser: &Client) {
     browser.execute("window.ready.then((client) => client.loginWithRedirect());", vec![]).await.unwrap();
 }
 
-#[tokio::test]
-async fn the_official_spa_sdk_signs_in_refreshes_silently_and_logs_out() {
+/// The page `page_js` on a fresh client origin, against a local-mode API that allows that
+/// origin, opened in Chromium with the profile folder `profile` and ready.
+struct SdkPage {
+    app: TestApp,
+    origin: String,
+    issuer: String,
+    browser: Client,
+    /// Kept for as long as the browser runs.
+    driver: Driver,
+    profile: TempDir,
+}
+
+async fn open_sdk_page(page_js: &'static str, profile: &str) -> SdkPage {
     let (listeners, origin) = client_origin();
     let app = TestApp::local(&[("CLIENT_ORIGIN_URL", origin.as_str())]).await;
     let issuer = app.local_issuer_url.clone().unwrap();
     // The SDK's `domain` is the issuer URL without the trailing `/`: it appends `/authorize`
     // and expects the `iss` `{domain}/`.
     let config = json!({ "domain": issuer.trim_end_matches('/'), "audience": AUDIENCE, "api": app.url });
-    tokio::spawn(serve_page(listeners, config, PAGE_JS));
+    tokio::spawn(serve_page(listeners, config, page_js));
 
     let driver = start_chromedriver().await;
-    let profile = TempDir::new("chromium-sdk");
+    let profile = TempDir::new(profile);
     let browser = open_browser(&driver, &profile).await;
-    let mut outcomes = Vec::new();
-
     browser.goto(&format!("{origin}/")).await.unwrap();
     page_ready(&browser).await;
+    SdkPage { app, origin, issuer, browser, driver, profile }
+}
+
+#[tokio::test]
+async fn the_official_spa_sdk_signs_in_refreshes_silently_and_logs_out() {
+    let SdkPage { origin, issuer, browser, driver: _driver, profile: _profile, .. } =
+        open_sdk_page(PAGE_JS, "chromium-sdk").await;
+    let mut outcomes = Vec::new();
+
     login_with_redirect(&browser).await;
     // A wrong password shows the form again and never goes back to the page.
     submit_login(&browser, "admin@example.com", "demo-user-password").await;
@@ -291,18 +309,8 @@ print(json.dumps(out))
 /// iframe), and the token it sent is refused to a Python client replaying it without the key.
 #[tokio::test]
 async fn the_spa_sdk_with_dpop_and_refresh_tokens_survives_a_reload_and_its_token_is_useless_to_a_thief() {
-    let (listeners, origin) = client_origin();
-    let app = TestApp::local(&[("CLIENT_ORIGIN_URL", origin.as_str())]).await;
-    let issuer = app.local_issuer_url.clone().unwrap();
-    let config = json!({ "domain": issuer.trim_end_matches('/'), "audience": AUDIENCE, "api": app.url });
-    tokio::spawn(serve_page(listeners, config, DPOP_PAGE_JS));
-
-    let driver = start_chromedriver().await;
-    let profile = TempDir::new("chromium-sdk-dpop");
-    let browser = open_browser(&driver, &profile).await;
-
-    browser.goto(&format!("{origin}/")).await.unwrap();
-    page_ready(&browser).await;
+    let SdkPage { app, origin, issuer, browser, driver: _driver, profile: _profile } =
+        open_sdk_page(DPOP_PAGE_JS, "chromium-sdk-dpop").await;
     login_with_redirect(&browser).await;
     submit_login(&browser, "admin@example.com", "demo-admin-password").await;
     page_ready(&browser).await;
