@@ -74,6 +74,7 @@
 //!     key.rs            its RSA signing key: generated once, kept in a 0600 PEM file
 //!   host_check.rs       which Host names are loopback (local mode answers others 421: DNS rebinding)
 //!   logging.rs          env_logger, with actix-http's parse errors of client requests at DEBUG
+//!   memory.rs           freed memory given back to the system when no connection is open
 //!   demo.rs             the browser demo's routes: static/ built into the binary (GET and HEAD), config.json, its CSP
 //!   client/             hello-client's logic: provider.rs (which token endpoint and form),
 //!                       token.rs (the request and the token cache), dpop.rs (--dpop: its key and
@@ -125,6 +126,7 @@ pub(crate) mod host_check;
 pub(crate) mod http;
 pub mod local_issuer;
 pub mod logging;
+pub mod memory;
 pub(crate) mod metrics;
 pub(crate) mod middleware;
 pub mod routes;

@@ -6,7 +6,6 @@ use hello_api::config::{self, ConfigError, Settings};
 use hello_api::startup::Application;
 
 fn main() -> ExitCode {
-    fewer_malloc_arenas();
     let settings = match settings() {
         Ok(settings) => settings,
         Err(err) => {
@@ -19,20 +18,6 @@ fn main() -> ExitCode {
     // The logger buffers its lines (src/logging.rs): the last ones are written out here.
     hello_api::logging::flush();
     code
-}
-
-/// glibc gives each thread that allocates its own arena (up to 8 per core), and memory freed in one
-/// is kept there: with the workers, the runtime and the issuer that was about 1 MB of the
-/// server's resident memory after a load test (docs/performance.md, "Memory"). One arena is
-/// shared by all threads; each thread still has its own small cache of freed blocks (tcache), so
-/// the arena's lock is rarely taken. This must run before any thread starts.
-fn fewer_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    #[allow(unsafe_code)] // the one malloc setting (Cargo.toml, `[lints]`)
-    // SAFETY: mallopt only changes a malloc setting; no other thread exists yet.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
 }
 
 /// Flags, else the environment, else `./.env`; `--help`, `--version` and unknown arguments end

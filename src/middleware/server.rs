@@ -12,6 +12,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 
 use super::limits;
 use super::stack::{Stack, StackConfig};
+use crate::memory;
 
 /// Builds a server's CORS policy, once per worker (actix's `Cors` is not `Send`).
 pub(crate) type CorsPolicy = Arc<dyn Fn() -> Cors + Send + Sync>;
@@ -49,6 +50,10 @@ where
     .client_request_timeout(limits::REQUEST_HEAD_TIMEOUT)
     .client_disconnect_timeout(limits::DISCONNECT_TIMEOUT)
     .keep_alive(limits::KEEP_ALIVE)
+    // Counted while open; the process gives freed memory back when none is left (src/memory.rs).
+    .on_connect(|_, data| {
+        data.insert(memory::CONNECTIONS.opened());
+    })
     .max_connections(limits::MAX_CONNECTIONS_PER_WORKER)
     .disable_signals();
     if let Some(workers) = workers {
