@@ -126,7 +126,7 @@ pub(crate) mod host_check;
 pub(crate) mod http;
 pub mod local_issuer;
 pub mod logging;
-pub mod memory;
+pub(crate) mod memory;
 pub(crate) mod metrics;
 pub(crate) mod middleware;
 pub mod routes;
