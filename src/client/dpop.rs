@@ -79,7 +79,7 @@ mod tests {
             leeway: std::time::Duration::from_secs(5),
         };
         let jkt = thumbprint(key.jwk.as_object().unwrap()).unwrap();
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+        let now = crate::auth::unix_seconds(SystemTime::now());
         let request =
             ProofRequest { method: "GET", url: url.as_str(), access_token: Some("token"), bound_key: Some(&jkt) };
         assert_eq!(check_proof(&proof, &request, &policy, now).unwrap().jkt, jkt);
